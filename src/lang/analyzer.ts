@@ -1,0 +1,61 @@
+import { stemmer as stemEnglish } from '@orama/stemmers/english';
+import { stemmer as stemGerman } from '@orama/stemmers/german';
+import stopword from 'stopword';
+
+/** Languages with a stemmer and a stopword list; anything else is analysed as English. */
+export type AnalyzerLanguage = 'en' | 'de';
+
+// Queries say "X vs Y"; interview lists say "e.g." and "etc." — none of them carries meaning.
+const EXTRA_STOPWORDS: Record<AnalyzerLanguage, readonly string[]> = {
+  en: ['vs', 'versus', 'eg', 'e.g', 'etc', 'ie', 'explain', 'describe', 'tell', 'does', 'do', 'what', 'why', 'when', 'which', 'how', 'between'],
+  de: ['vs', 'bzw', 'z.b', 'usw', 'erkläre', 'erklären', 'beschreibe'],
+};
+
+const STOPWORDS: Record<AnalyzerLanguage, ReadonlySet<string>> = {
+  en: new Set([...stopword.eng, ...EXTRA_STOPWORDS.en]),
+  de: new Set([...stopword.deu, ...EXTRA_STOPWORDS.de]),
+};
+
+const STEMMERS: Record<AnalyzerLanguage, (word: string) => string> = { en: stemEnglish, de: stemGerman };
+
+/** Letters and digits, with inner `-`, `.`, `/`, `+` kept so "gpt-4", "llama3.1", "c++" stay whole. */
+const WORD = /[\p{L}\p{N}]+(?:[-.'’/+][\p{L}\p{N}]+)*\+*/gu;
+
+/** Splits text into lower-cased surface words (no stemming, no stopword removal). */
+export function words(text: string): string[] {
+  return text.normalize('NFKC').toLowerCase().match(WORD) ?? [];
+}
+
+/**
+ * BM25 terms for a text: lower-cased, stopwords removed, stemmed. A compound word
+ * ("multi-head", "fine-tuning") yields its parts and their concatenation, so "multihead",
+ * "multi head" and "multi-head" all meet.
+ *
+ * @example
+ * analyze('Grouped-Query Attention vs MQA', 'en') // ['group', 'queri', 'groupedqueri', 'attent', 'mqa']
+ */
+export function analyze(text: string, lang: AnalyzerLanguage): string[] {
+  const stop = STOPWORDS[lang];
+  const stem = STEMMERS[lang];
+  const out: string[] = [];
+  for (const word of words(text)) {
+    const parts = word.split(/[-.'’/]/).filter((p) => p.length > 0);
+    if (parts.length > 1) {
+      for (const part of parts) if (!stop.has(part)) out.push(stemToken(part, stem));
+      out.push(stemToken(parts.join(''), stem));
+    } else if (!stop.has(word)) {
+      out.push(stemToken(word, stem));
+    }
+  }
+  return out;
+}
+
+/** Tokens with digits ("70b", "p99", "gpt4") and very short acronyms are not stemmed. */
+function stemToken(token: string, stem: (w: string) => string): string {
+  if (token.length <= 3 || /\d/.test(token)) return token;
+  return stem(token);
+}
+
+export function isStopword(word: string, lang: AnalyzerLanguage): boolean {
+  return STOPWORDS[lang].has(word.toLowerCase());
+}
