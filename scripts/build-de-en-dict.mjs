@@ -199,6 +199,11 @@ const EN_TRAILING = new Set(['of', 'a', 'an', 'the', 'your', 'his', 'her', 'thei
 /** The cleaned English alternative, or null if unusable. */
 function cleanEnglish(alt) {
   let s = stripAnnotations(alt).replace(/…|\.\.\./g, ' ');
+  // "compare sb./sth. with sb./sth.": the second object is an adjunct, drop it with its preposition
+  // (a single one stays: "account for sth." -> "account for")
+  if ((s.match(/\b(?:sb|sth)\./g) ?? []).length >= 2) {
+    s = s.replace(/\b(?:with|to|and|from|for|on|in|into|about|against|as|at|by|of|between|over)\s+(?:sb|sth)\.(?:\/(?:sb|sth)\.)*(?:'s)?(?=\s|$)/g, ' ');
+  }
   let words = s.split(' ').filter((w) => w && !EN_DROP_TOKENS.has(w.toLowerCase()) && !EN_PLACEHOLDER.test(w));
   while (words.length > 1 && EN_PRONOUNS.has(words[0].toLowerCase())) words = words.slice(1);
   if (words[0] === 'to' && words.length > 1) words = words.slice(1);
@@ -216,10 +221,13 @@ function cleanEnglish(alt) {
     .join(' ');
 }
 
-/** Nouns keep German capitalisation ("Kosten"), everything else is lower-cased ("kosten"). */
-function keyOf(word, isNoun) {
+/**
+ * Nouns keep German capitalisation ("Kosten"), everything else is lower-cased
+ * ("kosten"). A capitalised single word in Ding is a noun (or a name).
+ */
+function keyOf(word) {
   const lower = word.toLowerCase();
-  if (isNoun && /^\p{Lu}/u.test(word)) return lower.charAt(0).toUpperCase() + lower.slice(1);
+  if (/^\p{Lu}/u.test(word)) return lower.charAt(0).toUpperCase() + lower.slice(1);
   return lower;
 }
 
@@ -366,18 +374,17 @@ for (const [de, en] of parsed) {
       }
       let key;
       if (words.length === 1) {
-        const w = words[0];
-        const noun = !isVerb && !isAdj && !isFunction && (altTags.some((t) => NOUN_TAGS.has(t)) || partTags.includes('pl') || (p > 0 && headTags.some((t) => NOUN_TAGS.has(t))));
-        key = keyOf(w, noun);
+        key = keyOf(words[0]);
       } else if (
         p === 0 &&
         !isVerb &&
         words.length <= 3 &&
         !/\b(etw|jd[nms]?)\.|\bsich\b/.test(deAlts[gi]) &&
         words.every((w) => /^[\p{L}]+$/u.test(w)) &&
-        enClean.some(([e]) => !e.includes(' ') || e.split(' ').length <= 3)
+        ((words.length === 2 && /^[a-zäöü]/.test(words[0]) && /^[A-ZÄÖÜ]/.test(words[1]) && altTags.some((t) => NOUN_TAGS.has(t))) ||
+          headTags.includes('adv'))
       ) {
-        // short terms and idioms: "künstliche Intelligenz", "neuronales Netz", "von Grund auf"
+        // adjective + noun terms ("künstliche Intelligenz", "neuronales Netz") and adverbials ("von Grund auf")
         key = words.join(' ').toLowerCase();
       } else continue;
       if (key.length < 2 || key.length > 40) continue;
@@ -469,6 +476,10 @@ function deinflections(w) {
   const push = (s) => {
     if (s.length >= 2 && s !== w && !out.includes(s)) out.push(s);
   };
+  // superlatives: "schlimmste" -> "schlimmsten" (Ding lists "am schlimmsten")
+  if (/st(e|es|er|em)$/.test(w)) push(w.replace(/st(e|es|er|em)$/, 'sten'));
+  // present participles: "skalierendes" -> "skalieren"
+  if (/[^aeiouäöü]end(e|es|er|em|en)?$/.test(w)) push(w.replace(/end(e|es|er|em|en)?$/, 'en'));
   const stems = [];
   for (const e of ENDINGS) if (w.length - e.length >= 3 && w.endsWith(e)) stems.push(w.slice(0, -e.length));
   for (const s of stems) {
@@ -491,30 +502,6 @@ function sameCase(key, form) {
   return /^\p{Lu}/u.test(key) ? form.charAt(0).toUpperCase() + form.slice(1) : form;
 }
 
-const entries = {};
-const keys = [...cand.keys()].sort();
-const ranked = new Map(keys.map((k) => [k, rank(k)]));
-let nTrans = 0;
-let pruned = 0;
-for (const key of keys) {
-  const out = ranked.get(key);
-  if (!headKeys.has(key) && !key.includes(' ')) {
-    const base = deinflections(key.toLowerCase())
-      .map((f) => sameCase(key, f))
-      .find((f) => ranked.has(f));
-    if (base !== undefined && headKeys.has(base)) {
-      const baseTop = ranked.get(base).slice(0, 2).map((e) => stem(variantKey(e)));
-      const first = out[0];
-      if (first === undefined || !baseTop.includes(stem(variantKey(first)))) {
-        pruned++;
-        continue;
-      }
-    }
-  }
-  entries[key] = out;
-  nTrans += out.length;
-}
-
 // English vocabulary (used by the translator to recognise English words kept
 // as-is inside German text and to verify cognate guesses like
 // "Tokenisierung" -> "tokenization").
@@ -522,6 +509,185 @@ const english = [...enWords.entries()]
   .filter(([w, f]) => /^[a-z]{3,}$/.test(w) && (f >= 2 || w.length >= 7))
   .map(([w]) => w)
   .sort();
+const englishSet = new Set(english);
+
+const get = (k) => {
+  const v = live.get(k);
+  return v && v.length > 0 ? v : undefined;
+};
+const capitalize = (w) => w.charAt(0).toUpperCase() + w.slice(1);
+const firstHit = (items, f) => {
+  for (const it of items) {
+    const r = f(it);
+    if (r !== undefined) return r;
+  }
+  return undefined;
+};
+
+// --- mirror of the run-time compound splitter and cognate rules (src/lang/de-en.ts) ---
+
+const COGNATE_RULES = [
+  [/isierungen$/, ['izations', 'isations']],
+  [/isierung$/, ['ization', 'isation']],
+  [/ierungen$/, ['ations']],
+  [/ierung$/, ['ation']],
+  [/izitäten$/, ['icities']],
+  [/izität$/, ['icity']],
+  [/itäten$/, ['ities']],
+  [/ität$/, ['ity']],
+  [/tionen$/, ['tions']],
+  [/enzen$/, ['ences', 'encies']],
+  [/enz$/, ['ence', 'ency']],
+  [/anz$/, ['ance', 'ancy']],
+  [/ismus$/, ['ism']],
+  [/ieren$/, ['e', 'ate']],
+  [/iert$/, ['ed', 'ated']],
+  [/ik$/, ['ics', 'ic']],
+  [/ie$/, ['y']],
+  [/ien$/, ['ies']],
+];
+
+function cognate(w) {
+  if (w.length < 5) return undefined;
+  for (const [re, repls] of COGNATE_RULES) {
+    if (!re.test(w)) continue;
+    const st = w.replace(re, '');
+    const plain = st.replace(/ä/g, 'a').replace(/ö/g, 'o').replace(/ü/g, 'u');
+    const latin = plain.replace(/k/g, 'c').replace(/z/g, 'c');
+    for (const repl of repls) {
+      for (const x of [latin, plain]) if (englishSet.has(x + repl)) return x + repl;
+    }
+  }
+  return undefined;
+}
+
+const LINKS = ['', 's', 'es', 'n', 'en', 'e', 'er'];
+const MIN_PART = 3;
+
+function lookupPart(part, last, lastPref) {
+  const cap = capitalize(part);
+  const cog = () => {
+    const c = cognate(part);
+    return c === undefined ? undefined : [c];
+  };
+  if (last) {
+    if (lastPref === 'other') return get(part) ?? firstHit(deinflections(part), (f) => get(f));
+    return get(cap) ?? get(part) ?? firstHit(deinflections(part), (f) => get(capitalize(f)) ?? get(f)) ?? cog();
+  }
+  return get(cap) ?? get(part) ?? firstHit(['e', 'en', 'n'], (x) => get(cap + x) ?? get(part + x)) ?? cog();
+}
+
+function splitCompound(w, lastPref) {
+  if (w.length < 2 * MIN_PART) return undefined;
+  const memo = new Map();
+  const solve = (start) => {
+    const cached = memo.get(start);
+    if (cached !== undefined) return cached;
+    let best = null;
+    for (let end = w.length; end >= start + MIN_PART; end--) {
+      const part = w.slice(start, end);
+      const last = end === w.length;
+      const en = lookupPart(part, last, lastPref);
+      if (!en) continue;
+      const partCost = 1 + (part.length <= 3 ? 0.6 : part.length === 4 ? 0.2 : 0);
+      if (last) {
+        if (!best || partCost < best.cost) best = { cost: partCost, parts: [{ part, en }] };
+        continue;
+      }
+      for (const link of LINKS) {
+        if (!w.startsWith(link, end)) continue;
+        const restStart = end + link.length;
+        if (w.length - restStart < MIN_PART) continue;
+        const rest = solve(restStart);
+        if (!rest) continue;
+        const cost = partCost + rest.cost + (link ? 0.05 : 0);
+        if (!best || cost < best.cost) best = { cost, parts: [{ part, en }, ...rest.parts] };
+      }
+    }
+    memo.set(start, best);
+    return best;
+  };
+  const best = solve(0);
+  if (!best || best.parts.length < 2) return undefined;
+  return best.parts;
+}
+
+// --- end of mirror ---
+
+/** Live dictionary while pruning: key -> translations. */
+const live = new Map();
+const keys = [...cand.keys()].sort();
+for (const k of keys) live.set(k, rank(k));
+
+let prunedInflected = 0;
+for (const key of keys) {
+  if (headKeys.has(key) || key.includes(' ')) continue;
+  const out = live.get(key);
+  const base = deinflections(key.toLowerCase())
+    .map((f) => sameCase(key, f))
+    .find((f) => live.has(f));
+  if (base !== undefined && headKeys.has(base)) {
+    const baseTop = live.get(base).slice(0, 2).map((e) => stem(variantKey(e)));
+    const first = out[0];
+    if (first === undefined || !baseTop.includes(stem(variantKey(first)))) {
+      live.delete(key);
+      prunedInflected++;
+    }
+  }
+}
+
+// Transparent compounds - those the run-time compound splitter translates
+// just as well ("Inferenzprozessor" -> "inference processor") - are left out
+// too. Shorter keys are decided first, so a longer compound is judged
+// against the dictionary the run time will actually have.
+let prunedCompounds = 0;
+const byLength = keys.filter((k) => live.has(k) && /^\p{L}\p{Ll}+$/u.test(k) && k.length >= 8);
+byLength.sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
+for (const key of byLength) {
+  const lower = key.toLowerCase();
+  const noun = key !== lower;
+  if (englishSet.has(lower)) continue; // kept as an English word at run time
+  if (noun ? live.has(lower) : live.has(capitalize(lower))) continue; // another reading would win
+  const mine = live.get(key);
+  live.delete(key);
+  // what the run time would do without this key (see translateWord)
+  const forms = deinflections(lower);
+  const viaForms = noun
+    ? (firstHit(forms, (f) => get(capitalize(f))) ?? firstHit(forms, (f) => get(f)))
+    : (firstHit(forms, (f) => get(f)) ?? firstHit(forms, (f) => get(capitalize(f))));
+  let guess;
+  if (viaForms) guess = viaForms[0];
+  else {
+    const c = cognate(lower);
+    if (c !== undefined) guess = c;
+    else {
+      const parts = splitCompound(lower, noun ? 'noun' : 'other');
+      if (parts) guess = parts.map((p) => p.en[0] ?? p.part).join(' ');
+    }
+  }
+  if (guess !== undefined && covers(guess, mine[0])) {
+    prunedCompounds++;
+    continue;
+  }
+  live.set(key, mine);
+}
+
+/** Does `guess` contain every word of `target` (modulo simple inflection)? */
+function covers(guess, target) {
+  if (target === undefined) return true;
+  const g = new Set(guess.split(/[\s-]+/).map((w) => variantKey(w)));
+  return target.split(/[\s-]+/).every((w) => g.has(variantKey(w)));
+}
+
+
+const entries = {};
+let nTrans = 0;
+for (const key of keys) {
+  const out = live.get(key);
+  if (!out) continue;
+  entries[key] = out;
+  nTrans += out.length;
+}
 
 const json = JSON.stringify({
   version: 1,
@@ -534,7 +700,8 @@ const gz = gzipSync(Buffer.from(json, 'utf8'), { level: 9 });
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, gz);
 console.log(
-  `wrote ${OUT}: ${Object.keys(entries).length} German keys (${pruned} regular inflected forms left to run-time ` +
-    `de-inflection), ${nTrans} translations, ${english.length} English words, ` +
+  `wrote ${OUT}: ${Object.keys(entries).length} German keys (left to run-time de-inflection: ${prunedInflected} ` +
+    `inflected forms; to compound splitting: ${prunedCompounds} compounds), ${nTrans} translations, ` +
+    `${english.length} English words, ` +
     `${(json.length / 1e6).toFixed(1)} MB JSON, ${(gz.length / 1e6).toFixed(2)} MB gzip`,
 );

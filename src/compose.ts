@@ -4,6 +4,9 @@ import type { Config } from './config.js';
 import type { Embedder } from './ports/embedder.js';
 import type { Reranker } from './ports/reranker.js';
 import type { Store } from './ports/store.js';
+import { AskService } from './answer/ask.js';
+import { ExtractiveAnswerer } from './answer/extractive.js';
+import { CorpusFiles } from './corpus/file-text.js';
 import { CachedEmbedder } from './embed/cached-embedder.js';
 import { EmbeddingCache } from './embed/cache.js';
 import { LocalEmbedder } from './embed/local/local-embedder.js';
@@ -94,4 +97,10 @@ export function createTranslator(): QueryTranslator {
 
 export function createSearcher(config: Config, store: Store, embedder: Embedder, reranker: Reranker = createReranker(config)): Searcher {
   return new Searcher({ store, embedder, reranker, retrieval: config.retrieval, translator: createTranslator(), abstain: decideAbstain });
+}
+
+/** The ask service over a searcher: extractive answers, and LLM answers when one is configured. */
+export function createAskService(config: Config, searcher: Searcher, embedder: Embedder, corpus: CorpusFiles = new CorpusFiles(config.corpusDir)): AskService {
+  const extractive = new ExtractiveAnswerer({ embedder, fileText: (f) => corpus.text(f) });
+  return new AskService({ searcher, extractive });
 }

@@ -62,7 +62,7 @@ export class ExtractiveAnswerer implements Answerer {
     passages.slice(0, o.maxPassages).forEach((passage, passageRank) => {
       const text = this.deps.fileText(passage.source.file);
       const markdown = !passage.source.file.endsWith('.txt') || text.startsWith('---') || text.startsWith('#');
-      for (const sentence of splitSentences(text, passage.source.start, passage.source.end, { markdown }).slice(0, o.sentencesPerPassage)) {
+      for (const sentence of splitSentences(text, passage.source.start, passage.source.end, { markdown }).filter(isStatement).slice(0, o.sentencesPerPassage)) {
         candidates.push({ passage, passageRank, sentence, terms: new Set(analyze(sentence.text, passage.meta.lang === 'de' ? 'de' : 'en')), relevance: 0, vector: undefined });
       }
     });
@@ -141,6 +141,18 @@ function select(candidates: Candidate[], sides: string[][] | undefined, o: Extra
     take(best);
   }
   return chosen;
+}
+
+/**
+ * Whether a sentence can stand in an answer: a statement of a few words, not a question from a
+ * list, not a lead-in ending in a colon, not a table row whose cells the scrape ran together.
+ */
+export function isStatement(s: SourceSentence): boolean {
+  const t = s.text.trim();
+  if (t.endsWith('?') || t.endsWith(':')) return false;
+  if (t.split(/\s+/).length < 6) return false;
+  const runTogether = t.match(/[a-z0-9)][A-Z][a-z]|[a-z][0-9]|[0-9][A-Z]/g)?.length ?? 0;
+  return runTogether < 2;
 }
 
 function stripTrailingSpace(s: string): string {

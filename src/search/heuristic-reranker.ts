@@ -20,7 +20,7 @@ export interface HeuristicWeights {
   textCoverage: number;
 }
 
-export const DEFAULT_HEURISTIC_WEIGHTS: HeuristicWeights = { fused: 1, dense: 1, titleCoverage: 0.5, textCoverage: 0.3 };
+export const DEFAULT_HEURISTIC_WEIGHTS: HeuristicWeights = { fused: 1, dense: 1, titleCoverage: 0.5, textCoverage: 0.6 };
 
 /**
  * The default reranker, for machines without a cross-encoder: it re-scores fused candidates by
