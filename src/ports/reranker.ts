@@ -6,6 +6,8 @@ export interface RerankQuery {
   lang: string;
   /** Analysed BM25 terms of the query (for German queries, with those of its translation). */
   terms: readonly string[];
+  /** IDF of each query term in the index, when the store can tell (rarer terms weigh more). */
+  idf?: ReadonlyMap<string, number>;
   vector: Float32Array;
 }
 

@@ -32,6 +32,12 @@ export interface IndexInfo {
   fileCount: number;
 }
 
+export interface TermStatistics {
+  docCount: number;
+  /** Document frequency by term; terms in no chunk are absent. */
+  df: Map<string, number>;
+}
+
 /** One atomic change: files whose chunks are replaced wholesale, and files removed. */
 export interface IndexChange {
   upsert: { file: FileRecord; chunks: StoredChunk[] }[];
@@ -57,6 +63,11 @@ export interface Store {
   keywordSearch(terms: readonly string[], limit: number, filter?: SearchFilter): Promise<ScoredId[]>;
   /** Nearest neighbours by cosine similarity, best first. */
   vectorSearch(vector: Float32Array, limit: number, filter?: SearchFilter): Promise<ScoredId[]>;
+  /**
+   * How many chunks hold each term, and how many chunks there are: for IDF weights outside
+   * BM25 (the reranker's term coverage). Optional: without it, every term weighs the same.
+   */
+  termStatistics?(terms: readonly string[]): Promise<TermStatistics>;
   /** Stored vectors by id (for reranking and the embedding cache); unknown ids are left out. */
   getVectors(ids: readonly string[]): Promise<Map<string, Float32Array>>;
   close(): Promise<void>;

@@ -8,7 +8,7 @@ export const ABSTAIN_THRESHOLDS = {
   /** Below this dense similarity of the best passage, the bank does not cover the question… */
   minDense: 0.3,
   /** …unless at least this share of the query's terms is in the best passage. */
-  minCoverage: 0.75,
+  minCoverage: 0.6,
 } as const;
 
 /** Abstain when the best passage is neither semantically close nor lexically covering the query. */

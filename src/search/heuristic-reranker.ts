@@ -14,9 +14,9 @@ export interface HeuristicWeights {
   fused: number;
   /** Cosine similarity of query and passage vectors. */
   dense: number;
-  /** Share of the query's terms found in the passage's question title. */
+  /** IDF-weighted share of the query's terms found in the passage's question title. */
   titleCoverage: number;
-  /** Share of the query's terms found anywhere in the passage. */
+  /** IDF-weighted share of the query's terms found anywhere in the passage. */
   textCoverage: number;
 }
 
@@ -35,6 +35,7 @@ export class HeuristicReranker implements Reranker {
   async rerank(query: RerankQuery, candidates: readonly RerankCandidate[]): Promise<{ id: string; score: number }[]> {
     const maxFused = Math.max(...candidates.map((c) => c.fused), Number.MIN_VALUE);
     const queryTerms = new Set(query.terms);
+    const idf = (t: string) => query.idf?.get(t) ?? (query.idf ? 0 : 1);
     const w = this.weights;
     return candidates
       .map((c) => {
@@ -43,8 +44,8 @@ export class HeuristicReranker implements Reranker {
         const score =
           w.fused * (c.fused / maxFused) +
           w.dense * dense +
-          w.titleCoverage * coverage(queryTerms, terms.title) +
-          w.textCoverage * coverage(queryTerms, terms.text);
+          w.titleCoverage * coverage(queryTerms, terms.title, idf) +
+          w.textCoverage * coverage(queryTerms, terms.text, idf);
         return { id: c.chunk.id, score };
       })
       .sort((a, b) => b.score - a.score);
@@ -54,7 +55,9 @@ export class HeuristicReranker implements Reranker {
     let t = this.#terms.get(c.chunk.id);
     if (!t) {
       const lang = c.chunk.lang === 'de' ? 'de' : 'en';
-      const title = new Set(c.chunk.title ? analyze(c.chunk.title, lang) : []);
+      // A page's opening section carries the page title, which names the whole bank, not this passage.
+      const ownTitle = c.chunk.title !== undefined && (c.chunk.kind !== 'section' || c.chunk.section.length > 0);
+      const title = new Set(ownTitle && c.chunk.title ? analyze(c.chunk.title, lang) : []);
       t = { title, text: new Set([...title, ...analyze(c.chunk.text, lang)]) };
       if (this.#terms.size > 20_000) this.#terms.clear();
       this.#terms.set(c.chunk.id, t);
@@ -63,9 +66,14 @@ export class HeuristicReranker implements Reranker {
   }
 }
 
-function coverage(query: ReadonlySet<string>, doc: ReadonlySet<string>): number {
-  if (query.size === 0) return 0;
+/** IDF-weighted share of the query's terms that the document holds. */
+function coverage(query: ReadonlySet<string>, doc: ReadonlySet<string>, idf: (t: string) => number): number {
   let hit = 0;
-  for (const t of query) if (doc.has(t)) hit += 1;
-  return hit / query.size;
+  let all = 0;
+  for (const t of query) {
+    const w = idf(t);
+    all += w;
+    if (doc.has(t)) hit += w;
+  }
+  return all === 0 ? 0 : hit / all;
 }

@@ -1,6 +1,6 @@
 import type { Chunk } from '../ports/chunk.js';
 import type { Embedder } from '../ports/embedder.js';
-import type { RerankCandidate, Reranker } from '../ports/reranker.js';
+import type { RerankCandidate, Reranker, RerankQuery } from '../ports/reranker.js';
 import type { ScoredId, SearchFilter, Store } from '../ports/store.js';
 import type { RetrievalConfig } from '../config.js';
 import { InvalidInputError } from '../errors.js';
@@ -47,7 +47,7 @@ export interface SearchResult {
     followUps?: string[];
     footnotes?: { id: string; url: string; title?: string }[];
   };
-  /** Ids of near-identical passages folded into this one (translations, repeated questions). */
+  /** Ids of passages folded into this one: other parts of the same question, near-identical passages. */
   duplicates?: string[];
 }
 
@@ -97,6 +97,12 @@ const DUPLICATE_COSINE = 0.95;
 export class Searcher {
   constructor(private readonly deps: SearcherDeps) {}
 
+  async #idf(terms: readonly string[]): Promise<Map<string, number> | undefined> {
+    if (!this.deps.store.termStatistics || terms.length === 0) return undefined;
+    const stats = await this.deps.store.termStatistics(terms);
+    return new Map([...new Set(terms)].map((t) => [t, bm25Idf(stats.docCount, stats.df.get(t) ?? 0)]));
+  }
+
   async search(request: SearchRequest): Promise<SearchResponse> {
     const t0 = performance.now();
     const query = validateQuery(request.query);
@@ -144,7 +150,10 @@ export class Searcher {
         if (f.scores['dense'] !== undefined) c.dense = f.scores['dense'];
         candidates.push(c);
       }
-      const reranked = await this.deps.reranker.rerank({ text: denseText, lang, terms, vector }, candidates);
+      const rq: RerankQuery = { text: denseText, lang, terms, vector };
+      const idf = await this.#idf(terms);
+      if (idf) rq.idf = idf;
+      const reranked = await this.deps.reranker.rerank(rq, candidates);
       order = reranked.map((r) => ({ id: r.id, score: r.score, rerank: r.score }));
     }
     const t4 = performance.now();
@@ -157,9 +166,12 @@ export class Searcher {
       const chunk = chunkById.get(o.id);
       if (!chunk) continue;
       const v = vectors.get(o.id);
-      const twin = v ? keptVectors.find((kv) => dot(kv.vector, v) >= DUPLICATE_COSINE) : undefined;
+      // Another part of a question already listed, or a near-identical passage, folds into it.
+      const question = chunk.part && chunk.questionNumber !== undefined ? `${chunk.file}#${chunk.questionNumber}` : undefined;
+      const sibling = question ? results.find((r) => r.meta.part && `${r.source.file}#${r.meta.questionNumber}` === question) : undefined;
+      const twin = sibling ?? (v ? keptVectors.find((kv) => dot(kv.vector, v) >= DUPLICATE_COSINE)?.result : undefined);
       if (twin) {
-        (twin.result.duplicates ??= []).push(chunk.id);
+        (twin.duplicates ??= []).push(chunk.id);
         continue;
       }
       const f = fusedById.get(o.id);
@@ -191,6 +203,11 @@ export class Searcher {
     if (translated) response.translated = translated;
     return response;
   }
+}
+
+/** BM25's IDF, ln(1 + (N − df + 0.5) / (df + 0.5)); terms in no chunk weigh nothing. */
+function bm25Idf(docCount: number, df: number): number {
+  return df === 0 ? 0 : Math.log(1 + (docCount - df + 0.5) / (df + 0.5));
 }
 
 export function validateQuery(query: unknown): string {

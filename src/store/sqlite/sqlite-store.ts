@@ -3,11 +3,11 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import type { Chunk, FileRecord } from '../../ports/chunk.js';
-import type { IndexChange, IndexInfo, ScoredId, SearchFilter, Store } from '../../ports/store.js';
+import type { IndexChange, IndexInfo, ScoredId, SearchFilter, Store, TermStatistics } from '../../ports/store.js';
 import { IndexMismatchError, IndexUnavailableError, InvalidInputError, QbankError } from '../../errors.js';
 import { CHUNK_COLUMNS, chunkToRow, rowToChunk, type ChunkRow } from './chunk-row.js';
 import { filterSql, type FilterSql } from './filter-sql.js';
-import { ftsDocument, ftsMatchExpression } from './fts-terms.js';
+import { ftsDocument, ftsMatchExpression, ftsToken } from './fts-terms.js';
 import { createSchema, readMeta, SCHEMA_VERSION, type IndexMeta } from './schema.js';
 import { vectorFromBlob, vectorToBlob } from './vector-blob.js';
 
@@ -190,6 +190,32 @@ export class SqliteStore implements Store {
   async chunksOfFile(file: string): Promise<Chunk[]> {
     return this.guard(() => (this.s.chunksOfFile.all(file) as ChunkRow[]).map(rowToChunk));
   }
+
+  async termStatistics(terms: readonly string[]): Promise<TermStatistics> {
+    return this.guard(() => {
+      const docCount = (this.s.counts.get() as { chunks: number }).chunks;
+      const df = new Map<string, number>();
+      const unique = [...new Set(terms)].filter((t) => t !== '');
+      if (unique.length > 0) {
+        this.vocab ??= this.createVocab();
+        const byToken = new Map(unique.map((t) => [ftsToken(t), t]));
+        const rows = this.db.prepare(`SELECT term, doc FROM temp.chunks_vocab WHERE term IN (${unique.map(() => '?').join(',')})`).all(...byToken.keys()) as { term: string; doc: number }[];
+        for (const row of rows) {
+          const term = byToken.get(row.term);
+          if (term !== undefined) df.set(term, row.doc);
+        }
+      }
+      return { docCount, df };
+    });
+  }
+
+  /** fts5vocab over the FTS index, in the connection's temp schema so read-only files work too. */
+  private createVocab(): true {
+    this.db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')");
+    return true;
+  }
+
+  private vocab: true | undefined;
 
   async keywordSearch(terms: readonly string[], limit: number, filter?: SearchFilter): Promise<ScoredId[]> {
     const match = ftsMatchExpression(terms);
