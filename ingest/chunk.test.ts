@@ -7,7 +7,7 @@ import { words } from '../src/lang/analyzer.js';
 import { packageRoot } from '../src/util/package-root.js';
 import { DEFAULT_CHUNK_OPTIONS } from './chunk.js';
 import { replaceLatexDashes } from './clean.js';
-import { chunkSource } from './pipeline.js';
+import { chunkSource } from './chunk-source.js';
 import type { SourceFile } from './source-files.js';
 
 const root = packageRoot();

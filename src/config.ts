@@ -17,6 +17,8 @@ const RetrievalSchema = z.object({
   bm25Weight: z.number().min(0).max(10).default(1),
   /** Weight of the dense list in fusion. 0–10, default 1. */
   denseWeight: z.number().min(0).max(10).default(1),
+  /** BM25 leaves out query terms held by more than this share of chunks (speed on large indexes). 0.01–1, default 0.2. */
+  bm25MaxDocFraction: z.number().min(0.01).max(1).default(0.2),
   /** Fused candidates the reranker looks at. 1–200, default 30. */
   rerankDepth: z.number().int().min(1).max(200).default(30),
   /** Default number of results. 1–50, default 5. */
@@ -66,6 +68,37 @@ const StoreSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/** The chat model of LLM answers: none (extractive answers only) or any OpenAI-compatible server. */
+const LlmSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }),
+  z.object({
+    kind: z.literal('openai'),
+    /** Model name as the server knows it: "gpt-4o-mini", or "llama3.1:8b" on Ollama. */
+    model: z.string().min(1),
+    /** An OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama); absent: api.openai.com. */
+    baseURL: z.url().optional(),
+    apiKey: z.string().optional(),
+    /** Deadline of the LLM answer before it falls back to the extractive one, ms. 1000–600000, default 20000. */
+    timeoutMs: z.number().int().min(1000).max(600_000).default(20_000),
+    /** Sampling temperature: 0 keeps the answer close to the sources. 0–2, default 0. */
+    temperature: z.number().min(0).max(2).default(0),
+    /** Longest answer, in tokens. 16–16384, default 700. */
+    maxTokens: z.number().int().min(16).max(16_384).default(700),
+  }),
+]);
+
+/** The HTTP server of `qbank serve`; each field is documented on `ApiOptions` (api/options.ts). */
+const ServerSchema = z.object({
+  port: z.number().int().min(0).max(65535).default(8787),
+  host: z.string().min(1).default('127.0.0.1'),
+  apiKey: z.string().min(16, 'an API key must be at least 16 characters long').optional(),
+  corsOrigins: z.array(z.union([z.literal('*'), z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin is scheme://host[:port], without a path')])).default([]),
+  rateLimit: z
+    .object({ perMinute: z.number().int().min(0).max(1_000_000).default(120), burst: z.number().int().min(1).max(100_000).default(30) })
+    .default({ perMinute: 120, burst: 30 }),
+  bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+});
+
 export const ConfigSchema = z.object({
   /** Directory of the question bank's documents. */
   corpusDir: z.string().min(1),
@@ -74,6 +107,8 @@ export const ConfigSchema = z.object({
   store: StoreSchema,
   embedder: EmbedderSchema,
   reranker: RerankerSchema.default({ kind: 'heuristic' }),
+  server: ServerSchema.default(ServerSchema.parse({})),
+  llm: LlmSchema.default({ kind: 'none' }),
   retrieval: RetrievalSchema.default(RetrievalSchema.parse({})),
   chunk: z
     .object({
@@ -92,6 +127,8 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type RetrievalConfig = Config['retrieval'];
 export type EmbedderConfig = Config['embedder'];
 export type StoreConfig = Config['store'];
+export type ServerConfig = Config['server'];
+export type LlmConfig = Config['llm'];
 
 /** Flags given on the command line; each wins over its environment variable. */
 export interface ConfigFlags {
@@ -99,6 +136,10 @@ export interface ConfigFlags {
   dataDir?: string;
   store?: string;
   embedder?: string;
+  /** `qbank serve --port` (PORT). */
+  port?: number;
+  /** `qbank serve --host` (HOST). */
+  host?: string;
 }
 
 /**
@@ -151,6 +192,28 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     reranker: env['QBANK_RERANK_URL']
       ? { kind: 'http', url: env['QBANK_RERANK_URL'], model: env['QBANK_RERANK_MODEL'] || undefined, apiKey: env['QBANK_RERANK_API_KEY'] || undefined }
       : { kind: env['QBANK_RERANKER'] ?? 'heuristic' },
+    llm: env['QBANK_LLM_MODEL']
+      ? {
+          kind: 'openai',
+          model: env['QBANK_LLM_MODEL'],
+          baseURL: env['QBANK_LLM_BASE_URL'] || env['OPENAI_BASE_URL'] || undefined,
+          apiKey: env['QBANK_LLM_API_KEY'] || env['OPENAI_API_KEY'] || undefined,
+          timeoutMs: num('QBANK_LLM_TIMEOUT_MS'),
+          temperature: num('QBANK_LLM_TEMPERATURE'),
+          maxTokens: num('QBANK_LLM_MAX_TOKENS'),
+        }
+      : { kind: 'none' },
+    server: {
+      port: flags.port ?? num('PORT'),
+      host: flags.host ?? (env['HOST'] || undefined),
+      apiKey: env['QBANK_API_KEY'] || undefined,
+      corsOrigins: env['QBANK_CORS_ORIGINS']
+        ?.split(',')
+        .map((o) => o.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+      rateLimit: dropUndefined({ perMinute: num('QBANK_RATE_LIMIT_PER_MIN'), burst: num('QBANK_RATE_LIMIT_BURST') }),
+      bodyLimitBytes: num('QBANK_BODY_LIMIT_BYTES'),
+    },
     retrieval: dropUndefined({
       bm25TopN: num('QBANK_BM25_TOP_N'),
       denseTopN: num('QBANK_DENSE_TOP_N'),
@@ -158,6 +221,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       bm25Weight: num('QBANK_BM25_WEIGHT'),
       denseWeight: num('QBANK_DENSE_WEIGHT'),
       rerankDepth: num('QBANK_RERANK_DEPTH'),
+      bm25MaxDocFraction: num('QBANK_BM25_MAX_DOC_FRACTION'),
       topK: num('QBANK_TOP_K'),
     }),
   };
@@ -176,6 +240,8 @@ function hint(path: string): string {
   if (path.startsWith('embedder.kind')) return 'Use --embedder local|openai or QBANK_EMBEDDER=local|openai.';
   if (path.startsWith('embedder')) return 'Check QBANK_EMBED_MODEL, QBANK_EMBED_DIMENSIONS, QBANK_EMBED_DTYPE and OPENAI_BASE_URL.';
   if (path.startsWith('retrieval')) return 'Check the QBANK_* retrieval variables (see the README configuration table).';
+  if (path.startsWith('llm')) return 'Check QBANK_LLM_MODEL, QBANK_LLM_BASE_URL or OPENAI_BASE_URL (e.g. http://127.0.0.1:11434/v1 for Ollama), QBANK_LLM_TIMEOUT_MS, QBANK_LLM_TEMPERATURE and QBANK_LLM_MAX_TOKENS.';
+  if (path.startsWith('server')) return 'Check --port/PORT, --host/HOST, QBANK_API_KEY (16+ characters), QBANK_CORS_ORIGINS (comma-separated origins such as https://blog.example.org), QBANK_RATE_LIMIT_PER_MIN, QBANK_RATE_LIMIT_BURST and QBANK_BODY_LIMIT_BYTES.';
   if (path.startsWith('reranker')) return 'Use QBANK_RERANKER=heuristic|none, or QBANK_RERANK_URL for an HTTP reranker.';
   return 'See the README configuration table.';
 }

@@ -1,7 +1,7 @@
 import type { Chunk } from '../ports/chunk.js';
 import type { Embedder } from '../ports/embedder.js';
 import type { RerankCandidate, Reranker, RerankQuery } from '../ports/reranker.js';
-import type { ScoredId, SearchFilter, Store } from '../ports/store.js';
+import type { ScoredId, SearchFilter, Store, TermStatistics } from '../ports/store.js';
 import type { RetrievalConfig } from '../config.js';
 import { InvalidInputError } from '../errors.js';
 import { analyze } from '../lang/analyzer.js';
@@ -97,10 +97,10 @@ const DUPLICATE_COSINE = 0.95;
 export class Searcher {
   constructor(private readonly deps: SearcherDeps) {}
 
-  async #idf(terms: readonly string[]): Promise<Map<string, number> | undefined> {
+  /** Document frequencies of the query's terms, when the store can tell. */
+  async #termStats(terms: readonly string[]): Promise<TermStatistics | undefined> {
     if (!this.deps.store.termStatistics || terms.length === 0) return undefined;
-    const stats = await this.deps.store.termStatistics(terms);
-    return new Map([...new Set(terms)].map((t) => [t, bm25Idf(stats.docCount, stats.df.get(t) ?? 0)]));
+    return this.deps.store.termStatistics(terms);
   }
 
   async search(request: SearchRequest): Promise<SearchResponse> {
@@ -117,6 +117,10 @@ export class Searcher {
     const terms = german ? [...analyze(query, 'de'), ...(translated ? analyze(translated, 'en') : [])] : analyze(query, 'en');
     const denseText = translated && translated.trim() ? translated : query;
 
+    const stats = await this.#termStats(terms);
+    const idf = stats ? new Map([...new Set(terms)].map((t) => [t, bm25Idf(stats.docCount, stats.df.get(t) ?? 0)])) : undefined;
+    const keywordTerms = stats ? pruneCommonTerms(terms, stats, retrieval.bm25MaxDocFraction) : terms;
+
     const wantBm25 = mode !== 'dense';
     const wantDense = mode !== 'bm25';
     const t1 = performance.now();
@@ -124,7 +128,7 @@ export class Searcher {
     const t2 = performance.now();
 
     const [bm25, dense] = await Promise.all([
-      wantBm25 ? store.keywordSearch(terms, retrieval.bm25TopN, request.filter) : Promise.resolve([] as ScoredId[]),
+      wantBm25 ? store.keywordSearch(keywordTerms, retrieval.bm25TopN, request.filter) : Promise.resolve([] as ScoredId[]),
       wantDense && vector ? store.vectorSearch(vector, retrieval.denseTopN, request.filter) : Promise.resolve([] as ScoredId[]),
     ]);
     const lists: RankedList[] = [];
@@ -151,7 +155,6 @@ export class Searcher {
         candidates.push(c);
       }
       const rq: RerankQuery = { text: denseText, lang, terms, vector };
-      const idf = await this.#idf(terms);
       if (idf) rq.idf = idf;
       const reranked = await this.deps.reranker.rerank(rq, candidates);
       order = reranked.map((r) => ({ id: r.id, score: r.score, rerank: r.score }));
@@ -203,6 +206,20 @@ export class Searcher {
     if (translated) response.translated = translated;
     return response;
   }
+}
+
+/**
+ * Leaves out of the BM25 query the terms that most chunks hold: they add almost nothing to
+ * the ranking (their IDF is near zero) but make BM25 score nearly every chunk, which is what
+ * makes keyword search slow on a large index. At least the two rarest terms always stay.
+ */
+export function pruneCommonTerms(terms: readonly string[], stats: TermStatistics, maxDocFraction: number): string[] {
+  if (maxDocFraction >= 1 || stats.docCount === 0) return [...terms];
+  const limit = maxDocFraction * stats.docCount;
+  const keep = new Set([...new Set(terms)].filter((t) => (stats.df.get(t) ?? 0) <= limit));
+  const rarest = [...new Set(terms)].sort((a, b) => (stats.df.get(a) ?? 0) - (stats.df.get(b) ?? 0)).slice(0, 2);
+  for (const t of rarest) keep.add(t);
+  return terms.filter((t) => keep.has(t));
 }
 
 /** BM25's IDF, ln(1 + (N − df + 0.5) / (df + 0.5)); terms in no chunk weigh nothing. */

@@ -1,4 +1,4 @@
-import { OpenAIEmbeddings } from '@langchain/openai';
+import type { OpenAIEmbeddings } from '@langchain/openai';
 import type { Embedder } from '../../ports/embedder.js';
 import { QbankError } from '../../errors.js';
 
@@ -25,29 +25,39 @@ export class OpenAIEmbedder implements Embedder {
   readonly id: string;
   readonly dimensions: number;
   readonly maxBatchSize: number;
-  readonly #client: OpenAIEmbeddings;
+  #client: Promise<OpenAIEmbeddings> | undefined;
 
   constructor(private readonly options: OpenAIEmbedderOptions) {
     this.id = `openai:${options.baseURL ?? 'https://api.openai.com/v1'}:${options.model}`;
     this.dimensions = options.dimensions;
     this.maxBatchSize = options.maxBatchSize ?? 64;
-    this.#client = new OpenAIEmbeddings({
-      model: options.model,
-      apiKey: options.apiKey ?? 'not-needed',
-      encodingFormat: 'float',
-      batchSize: this.maxBatchSize,
-      stripNewLines: false,
-      timeout: options.timeoutMs ?? 30_000,
-      maxRetries: 2,
-      configuration: options.baseURL ? { baseURL: options.baseURL } : {},
-    });
+  }
+
+  /** LangChain's client, imported on first use: loading it costs about a second at start-up. */
+  #getClient(): Promise<OpenAIEmbeddings> {
+    const o = this.options;
+    this.#client ??= import('@langchain/openai').then(
+      ({ OpenAIEmbeddings }) =>
+        new OpenAIEmbeddings({
+          model: o.model,
+          apiKey: o.apiKey ?? 'not-needed',
+          encodingFormat: 'float',
+          batchSize: this.maxBatchSize,
+          stripNewLines: false,
+          timeout: o.timeoutMs ?? 30_000,
+          maxRetries: 2,
+          configuration: o.baseURL ? { baseURL: o.baseURL } : {},
+        }),
+    );
+    return this.#client;
   }
 
   async embed(texts: readonly string[], kind: 'query' | 'passage'): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     let raw: number[][];
     try {
-      raw = kind === 'query' && texts.length === 1 ? [await this.#client.embedQuery(texts[0] ?? '')] : await this.#client.embedDocuments([...texts]);
+      const client = await this.#getClient();
+      raw = kind === 'query' && texts.length === 1 ? [await client.embedQuery(texts[0] ?? '')] : await client.embedDocuments([...texts]);
     } catch (cause) {
       throw new QbankError('embedder_request_failed', `The embedding server for "${this.options.model}" failed: ${(cause as Error).message}`, { cause });
     }
