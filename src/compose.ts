@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Embedder } from './ports/embedder.js';
 import type { Reranker } from './ports/reranker.js';
 import type { Store } from './ports/store.js';
+import { createApi, type ApiDeps } from './api/app.js';
 import { AskService } from './answer/ask.js';
 import { ExtractiveAnswerer } from './answer/extractive.js';
 import { CorpusFiles } from './corpus/file-text.js';
@@ -103,4 +104,36 @@ export function createSearcher(config: Config, store: Store, embedder: Embedder,
 export function createAskService(config: Config, searcher: Searcher, embedder: Embedder, corpus: CorpusFiles = new CorpusFiles(config.corpusDir)): AskService {
   const extractive = new ExtractiveAnswerer({ embedder, fileText: (f) => corpus.text(f) });
   return new AskService({ searcher, extractive });
+}
+
+/** The API over the configured index, model and answerers, as `qbank serve` runs it. */
+export interface ApiRuntime {
+  app: ReturnType<typeof createApi>;
+  /** Loads the embedding model; `/readyz` answers 200 once it has. */
+  warmUp(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens the index read-only (another process may ingest meanwhile) and builds the API over it. */
+export async function createApiRuntime(config: Config, extra: Pick<ApiDeps, 'clientAddress' | 'log'> = {}): Promise<ApiRuntime> {
+  const embedder = createCachedEmbedder(config);
+  const store = await openStore(config, embedder, { readonly: true });
+  const corpus = new CorpusFiles(config.corpusDir);
+  const searcher = createSearcher(config, store, embedder);
+  const ask = createAskService(config, searcher, embedder, corpus);
+  const state = { modelLoaded: false, detail: 'loading the embedding model' };
+  const app = createApi({ ask, searcher, store, corpus, options: config.server, ready: () => ({ ok: state.modelLoaded, detail: state.detail }), ...extra });
+  return {
+    app,
+    async warmUp() {
+      const info = await store.info();
+      await embedder.embed(['warm up the embedding model'], 'query');
+      state.modelLoaded = true;
+      state.detail = `index open (${info.chunkCount} chunks in ${info.fileCount} files), model ${embedder.id} loaded`;
+    },
+    async close() {
+      await store.close();
+      await embedder.close?.();
+    },
+  };
 }
