@@ -1,12 +1,14 @@
 import { mkdirSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from './config.js';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type { Config, LlmConfig } from './config.js';
 import type { Embedder } from './ports/embedder.js';
 import type { Reranker } from './ports/reranker.js';
 import type { Store } from './ports/store.js';
 import { createApi, type ApiDeps } from './api/app.js';
 import { AskService } from './answer/ask.js';
 import { ExtractiveAnswerer } from './answer/extractive.js';
+import { LlmAnswerer } from './answer/llm.js';
 import { CorpusFiles } from './corpus/file-text.js';
 import { CachedEmbedder } from './embed/cached-embedder.js';
 import { EmbeddingCache } from './embed/cache.js';
@@ -100,10 +102,42 @@ export function createSearcher(config: Config, store: Store, embedder: Embedder,
   return new Searcher({ store, embedder, reranker, retrieval: config.retrieval, translator: createTranslator(), abstain: decideAbstain });
 }
 
+/**
+ * The chat model of LLM answers: ChatOpenAI against OpenAI or any OpenAI-compatible server
+ * (Ollama, vLLM, llama.cpp). The settings are checked now; LangChain is imported and the model
+ * built on the first call (about a second saved at start-up). Local servers need no key; a
+ * placeholder satisfies the client.
+ */
+export function createChatModel(llm: Extract<LlmConfig, { kind: 'openai' }>): () => Promise<BaseChatModel> {
+  if (!llm.apiKey && !llm.baseURL) {
+    throw new ConfigError(`QBANK_LLM_MODEL="${llm.model}" asks for OpenAI, but no API key is set: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server such as Ollama (http://127.0.0.1:11434/v1).`);
+  }
+  let model: Promise<BaseChatModel> | undefined;
+  return () =>
+    (model ??= import('@langchain/openai').then(
+      ({ ChatOpenAI }) =>
+        new ChatOpenAI({
+          model: llm.model,
+          apiKey: llm.apiKey ?? 'not-needed',
+          configuration: llm.baseURL ? { baseURL: llm.baseURL } : {},
+          timeout: llm.timeoutMs,
+          maxRetries: 1,
+          temperature: llm.temperature,
+          maxTokens: llm.maxTokens,
+          streaming: true,
+          // Usage chunks are not needed, and some compatible servers reject `stream_options`.
+          streamUsage: false,
+        }),
+    ));
+}
+
 /** The ask service over a searcher: extractive answers, and LLM answers when one is configured. */
 export function createAskService(config: Config, searcher: Searcher, embedder: Embedder, corpus: CorpusFiles = new CorpusFiles(config.corpusDir)): AskService {
-  const extractive = new ExtractiveAnswerer({ embedder, fileText: (f) => corpus.text(f) });
-  return new AskService({ searcher, extractive });
+  const fileText = (f: string) => corpus.text(f);
+  const extractive = new ExtractiveAnswerer({ embedder, fileText });
+  if (config.llm.kind === 'none') return new AskService({ searcher, extractive });
+  const llm = new LlmAnswerer({ model: createChatModel(config.llm), embedder, fileText }, { timeoutMs: config.llm.timeoutMs });
+  return new AskService({ searcher, extractive, llm, llmDeadlineMs: config.llm.timeoutMs });
 }
 
 /** The API over the configured index, model and answerers, as `qbank serve` runs it. */

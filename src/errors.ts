@@ -55,3 +55,13 @@ export class ConfigError extends QbankError {
     super('config_error', message, options);
   }
 }
+
+/**
+ * The language model did not produce an answer: it timed out, the request was aborted, or the
+ * server failed. The ask service falls back to the extractive answer when it sees one.
+ */
+export class LlmError extends QbankError {
+  constructor(readonly reason: 'timeout' | 'aborted' | 'failed', message: string, options?: { cause?: unknown }) {
+    super(`llm_${reason}`, message, options);
+  }
+}

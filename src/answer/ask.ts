@@ -1,6 +1,7 @@
 import type { Answer, AnswerEvent, Answerer, AnswerRequest, Citation } from '../ports/answerer.js';
-import { InvalidInputError, QbankError } from '../errors.js';
+import { InvalidInputError, LlmError, QbankError } from '../errors.js';
 import type { Searcher, SearchResponse, SearchResult } from '../search/searcher.js';
+import { abortable } from '../util/abortable.js';
 
 export interface AskServiceDeps {
   searcher: Searcher;
@@ -67,8 +68,12 @@ export class AskService {
     const citations: Citation[] = [];
     let text = '';
     let dropped: number | undefined;
+    // The LLM gets a deadline; past it (or on any failure) the extractive answer takes over.
+    const deadline = answerer === this.deps.llm ? new AbortController() : undefined;
+    const deadlineMs = this.deps.llmDeadlineMs ?? 20_000;
+    const timer = deadline && setTimeout(() => deadline.abort(new LlmError('timeout', `The language model did not answer within ${deadlineMs} ms.`)), deadlineMs);
     try {
-      for await (const event of this.#events(answerer, search.translated ?? search.query, passages)) {
+      for await (const event of abortable(this.#events(answerer, search.translated ?? search.query, passages, deadline?.signal), deadline?.signal)) {
         if (event.type === 'delta') text += event.text;
         if (event.type === 'citation') citations.push(event.citation);
         if (event.type === 'done') {
@@ -80,6 +85,7 @@ export class AskService {
       }
     } catch (error) {
       if (answerer === this.deps.extractive) throw error;
+      dropped = undefined;
       fallback = { reason: error instanceof Error ? error.message : String(error) };
       answerer = this.deps.extractive;
       const result = await this.deps.extractive.answer(search.translated ?? search.query, passages);
@@ -87,6 +93,8 @@ export class AskService {
       citations.splice(0, citations.length, ...result.citations);
       yield { type: 'delta', text: `\n\n[The language model failed (${fallback.reason}); here is the extractive answer instead.]\n\n${text}` };
       for (const c of citations) yield { type: 'citation', citation: c };
+    } finally {
+      clearTimeout(timer);
     }
     const answer: Answer = {
       answer: text,
@@ -102,12 +110,13 @@ export class AskService {
     yield { type: 'done', answer };
   }
 
-  async *#events(answerer: Answerer, question: string, passages: readonly SearchResult[]): AsyncGenerator<AnswerEvent> {
+  async *#events(answerer: Answerer, question: string, passages: readonly SearchResult[], signal?: AbortSignal): AsyncGenerator<AnswerEvent> {
+    const options = signal ? { signal } : {};
     if (answerer.stream) {
-      yield* answerer.stream(question, passages);
+      yield* answerer.stream(question, passages, options);
       return;
     }
-    const result = await answerer.answer(question, passages);
+    const result = await answerer.answer(question, passages, options);
     yield { type: 'delta', text: result.answer };
     for (const citation of result.citations) yield { type: 'citation', citation };
   }
