@@ -35,6 +35,8 @@ export class EmbeddingCache {
       throw cacheUnavailable(path, err);
     }
     try {
+      // Several processes (an ingest, a server, parallel test files) may share one cache.
+      this.db.pragma('busy_timeout = 10000');
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       const version = this.db.pragma('user_version', { simple: true }) as number;
