@@ -17,10 +17,12 @@ import { OpenAIEmbedder } from './embed/openai/openai-embedder.js';
 import { ConfigError } from './errors.js';
 import { DeEnTranslator, isLikelyGerman } from './lang/de-en.js';
 import { decideAbstain } from './search/abstain.js';
+import { CrossEncoderReranker } from './search/cross-encoder-reranker.js';
 import { HeuristicReranker } from './search/heuristic-reranker.js';
 import { HttpReranker } from './search/http-reranker.js';
 import { PassThroughReranker } from './search/pass-through-reranker.js';
 import { Searcher, type QueryTranslator } from './search/searcher.js';
+import { QdrantStore } from './store/qdrant/qdrant-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 
 /**
@@ -64,13 +66,33 @@ export async function openStore(config: Config, embedder: Pick<Embedder, 'id' | 
     }
     return SqliteStore.open({ path: s.path, embedderId: embedder.id, dimensions: embedder.dimensions, readonly: options.readonly ?? false });
   }
-  throw new ConfigError(`The Qdrant store (${s.url}) is not part of this build yet; use QBANK_STORE=sqlite.`);
+  // A rebuild writes into a new collection that `commitRebuild` swaps in with one alias update.
+  return QdrantStore.connect({
+    url: s.url,
+    ...(s.apiKey ? { apiKey: s.apiKey } : {}),
+    collection: s.collection,
+    shardNumber: s.shardNumber,
+    replicationFactor: s.replicationFactor,
+    embedderId: embedder.id,
+    dimensions: embedder.dimensions,
+    readonly: options.readonly ?? false,
+    rebuild: options.rebuild ?? false,
+  });
 }
 
-/** After a successful rebuild into a fresh SQLite file, moves it over the old index atomically. */
-export function commitRebuild(config: Config): void {
+/**
+ * After a successful rebuild, closes the store and makes the new index the live one atomically:
+ * the fresh SQLite file is moved over the old one, or the Qdrant alias is pointed at the new
+ * collection (and the old collection dropped).
+ */
+export async function commitRebuild(config: Config, store: Store): Promise<void> {
   const s = config.store;
-  if (s.kind !== 'sqlite') return;
+  if (s.kind === 'qdrant') {
+    if (store instanceof QdrantStore) await store.publish();
+    await store.close();
+    return;
+  }
+  await store.close();
   const tmp = `${s.path}.rebuild`;
   for (const suffix of ['-wal', '-shm']) rmSync(`${s.path}${suffix}`, { force: true });
   if (existsSync(tmp)) renameSync(tmp, s.path);
@@ -79,6 +101,11 @@ export function commitRebuild(config: Config): void {
 export function createReranker(config: Config): Reranker {
   const r = config.reranker;
   if (r.kind === 'none') return new PassThroughReranker();
+  if (r.kind === 'cross-encoder') {
+    const options: ConstructorParameters<typeof CrossEncoderReranker>[0] = { model: r.model, dtype: r.dtype };
+    if (r.modelPath) options.modelPath = r.modelPath;
+    return new CrossEncoderReranker(options);
+  }
   if (r.kind === 'http') {
     const options: ConstructorParameters<typeof HttpReranker>[0] = { url: r.url, timeoutMs: r.timeoutMs };
     if (r.model) options.model = r.model;

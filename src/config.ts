@@ -29,6 +29,13 @@ const RerankerSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('heuristic') }),
   z.object({ kind: z.literal('none') }),
   z.object({
+    kind: z.literal('cross-encoder'),
+    /** A transformers.js cross-encoder, e.g. Xenova/ms-marco-MiniLM-L-6-v2, under `modelPath`. */
+    model: z.string().min(1),
+    modelPath: z.string().optional(),
+    dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']).default('q8'),
+  }),
+  z.object({
     kind: z.literal('http'),
     /** A TEI / Cohere / Jina style rerank endpoint, e.g. http://127.0.0.1:8080/rerank. */
     url: z.url(),
@@ -191,7 +198,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
           },
     reranker: env['QBANK_RERANK_URL']
       ? { kind: 'http', url: env['QBANK_RERANK_URL'], model: env['QBANK_RERANK_MODEL'] || undefined, apiKey: env['QBANK_RERANK_API_KEY'] || undefined }
-      : { kind: env['QBANK_RERANKER'] ?? 'heuristic' },
+      : env['QBANK_RERANKER'] === 'cross-encoder'
+        ? { kind: 'cross-encoder', model: env['QBANK_RERANK_MODEL'], modelPath: env['QBANK_RERANK_MODEL_PATH'] || undefined }
+        : { kind: env['QBANK_RERANKER'] ?? 'heuristic' },
     llm: env['QBANK_LLM_MODEL']
       ? {
           kind: 'openai',
@@ -242,7 +251,7 @@ function hint(path: string): string {
   if (path.startsWith('retrieval')) return 'Check the QBANK_* retrieval variables (see the README configuration table).';
   if (path.startsWith('llm')) return 'Check QBANK_LLM_MODEL, QBANK_LLM_BASE_URL or OPENAI_BASE_URL (e.g. http://127.0.0.1:11434/v1 for Ollama), QBANK_LLM_TIMEOUT_MS, QBANK_LLM_TEMPERATURE and QBANK_LLM_MAX_TOKENS.';
   if (path.startsWith('server')) return 'Check --port/PORT, --host/HOST, QBANK_API_KEY (16+ characters), QBANK_CORS_ORIGINS (comma-separated origins such as https://blog.example.org), QBANK_RATE_LIMIT_PER_MIN, QBANK_RATE_LIMIT_BURST and QBANK_BODY_LIMIT_BYTES.';
-  if (path.startsWith('reranker')) return 'Use QBANK_RERANKER=heuristic|none, or QBANK_RERANK_URL for an HTTP reranker.';
+  if (path.startsWith('reranker')) return 'Use QBANK_RERANKER=heuristic|none|cross-encoder (with QBANK_RERANK_MODEL), or QBANK_RERANK_URL for an HTTP reranker.';
   return 'See the README configuration table.';
 }
 
