@@ -1,7 +1,11 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { loadConfig, type Config, type ConfigFlags } from '../config.js';
-import { commitRebuild, createCachedEmbedder, createSearcher, openStore } from '../compose.js';
-import { QbankError } from '../errors.js';
+import { commitRebuild, createApiRuntime, createAskService, createCachedEmbedder, createSearcher, openStore } from '../compose.js';
+import { IndexMismatchError, QbankError } from '../errors.js';
+import type { Answer, AnswerRequest } from '../ports/answerer.js';
+import { socketAddress, startServer } from '../api/server.js';
+import { CorpusFiles } from '../corpus/file-text.js';
+import { searchJson } from '../search/search-json.js';
 import type { SearchFilter } from '../ports/store.js';
 import { SEARCH_MODES, type SearchMode, type SearchResponse } from '../search/searcher.js';
 import { ingestCorpus, type IngestProgress, type IngestReport } from '../../ingest/pipeline.js';
@@ -16,6 +20,12 @@ Usage:
   qbank ingest [--rebuild] [--quiet]          build or refresh the index of corpus/
   qbank search "<query>" [--k 5] [--json]     best passages with source, scores and snippet
          [--mode bm25|dense|hybrid|rerank] [--file F] [--section S] [--difficulty D] [--lang L]
+  qbank ask "<question>" [--json] [--answerer extractive|llm] [--k 5]
+         [--file F] [--section S] [--difficulty D] [--lang L]
+                                              an answer with numbered, quoted citations
+  qbank serve [--port 8787] [--host 127.0.0.1] [--no-ingest]
+                                              refresh the index, then serve the study page,
+                                              the widget and the HTTP API (docs at /docs)
   qbank help
 
 Common flags:
@@ -41,6 +51,10 @@ export async function main(argv: string[], io: { out: NodeJS.WritableStream; err
         return await ingestCommand(rest, io);
       case 'search':
         return await searchCommand(rest, io);
+      case 'ask':
+        return await askCommand(rest, io);
+      case 'serve':
+        return await serveCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -199,9 +213,7 @@ async function searchCommand(argv: string[], io: { out: NodeJS.WritableStream; e
 }
 
 /** The JSON body shared by `qbank search --json` and `POST /v1/search`. */
-export function searchJson(r: SearchResponse): Omit<SearchResponse, 'timings'> & { timings: SearchResponse['timings'] } {
-  return { query: r.query, lang: r.lang, ...(r.translated ? { translated: r.translated } : {}), abstained: r.abstained, results: r.results, timings: r.timings };
-}
+export { searchJson };
 
 export function formatSearch(r: SearchResponse): string {
   const out: string[] = [];
@@ -228,4 +240,147 @@ export function formatSearch(r: SearchResponse): string {
 function snippet(text: string, max = 220): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1).replace(/\s+\S*$/, '')}…`;
+}
+
+function filterFlags(values: { file?: string | undefined; section?: string | undefined; difficulty?: string | undefined; lang?: string | undefined }): SearchFilter | undefined {
+  const filter: SearchFilter = {};
+  const files = listFlag(values.file);
+  const difficulty = listFlag(values.difficulty);
+  const lang = listFlag(values.lang);
+  if (files) filter.file = files;
+  if (values.section) filter.section = values.section;
+  if (difficulty) filter.difficulty = difficulty;
+  if (lang) filter.lang = lang;
+  return Object.keys(filter).length > 0 ? filter : undefined;
+}
+
+async function askCommand(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
+  const { values, positionals } = parseFlags(argv, {
+    ...COMMON,
+    k: { type: 'string' },
+    json: { type: 'boolean' },
+    answerer: { type: 'string' },
+    file: { type: 'string' },
+    section: { type: 'string' },
+    difficulty: { type: 'string' },
+    lang: { type: 'string' },
+  });
+  if (values.help) {
+    io.out.write(HELP);
+    return EXIT.ok;
+  }
+  const question = positionals.join(' ');
+  if (!question.trim()) {
+    io.err.write('qbank ask: give a question, e.g. qbank ask "explain GQA vs MQA"\n');
+    return EXIT.usage;
+  }
+  const answerer = values.answerer ?? 'extractive';
+  if (answerer !== 'extractive' && answerer !== 'llm') {
+    io.err.write('qbank ask: --answerer must be extractive or llm.\n');
+    return EXIT.usage;
+  }
+  const request: AnswerRequest = { question, k: intFlag(values.k, 'k', 1, 20, 5), answerer };
+  const filter = filterFlags(values);
+  if (filter) request.filter = filter;
+
+  const config = configFrom(values);
+  const embedder = createCachedEmbedder(config);
+  const store = await openStore(config, embedder, { readonly: true });
+  try {
+    const corpus = new CorpusFiles(config.corpusDir);
+    const ask = createAskService(config, createSearcher(config, store, embedder), embedder, corpus);
+    if (values.json) {
+      io.out.write(`${JSON.stringify(await ask.ask(request))}\n`);
+      return EXIT.ok;
+    }
+    let answer: Answer | undefined;
+    let streamed = '';
+    for await (const event of ask.stream(request)) {
+      if (event.type === 'delta') {
+        io.out.write(event.text);
+        streamed += event.text;
+      } else if (event.type === 'done') answer = event.answer;
+      else if (event.type === 'error') throw new QbankError(event.code, event.message);
+    }
+    if (!answer) throw new QbankError('answer_failed', 'The answer ended before it was complete.');
+    io.out.write(`${streamed ? '' : answer.answer}${(streamed || answer.answer).endsWith('\n') ? '' : '\n'}${formatAnswerSources(answer)}`);
+    return EXIT.ok;
+  } finally {
+    await store.close();
+    await embedder.close?.();
+  }
+}
+
+/** The numbered sources, follow-ups and related questions printed under an answer. */
+export function formatAnswerSources(a: Answer): string {
+  const out: string[] = [];
+  if (a.citations.length > 0) {
+    out.push('Sources:');
+    for (const c of a.citations) {
+      const where = [c.source.file, c.source.section.join(' › ')].filter(Boolean).join(' — ');
+      out.push(`  [${c.n}] "${snippet(c.quote, 160)}"`);
+      out.push(`      ${where} [${c.source.start}–${c.source.end}]${c.verified ? '' : ' (not verified)'}`);
+    }
+  }
+  if (a.followUps.length > 0) out.push('', 'Follow-up questions:', ...a.followUps.map((q) => `  - ${q}`));
+  if (a.related.length > 0) out.push('', a.abstained ? 'Nearest questions the bank covers:' : 'Related questions:', ...a.related.map((r) => `  - ${r.title}`));
+  if (a.fallback) out.push('', `(The language model failed: ${a.fallback.reason}; this is the extractive answer.)`);
+  return out.length > 0 ? `\n${out.join('\n')}\n` : '';
+}
+
+async function serveCommand(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
+  const { values } = parseFlags(argv, { ...COMMON, port: { type: 'string' }, host: { type: 'string' }, 'no-ingest': { type: 'boolean' } });
+  if (values.help) {
+    io.out.write(HELP);
+    return EXIT.ok;
+  }
+  const flags: ConfigFlags = {};
+  if (values.corpus) flags.corpus = values.corpus;
+  if (values['data-dir']) flags.dataDir = values['data-dir'];
+  if (values.store) flags.store = values.store;
+  if (values.embedder) flags.embedder = values.embedder;
+  if (values.port !== undefined) flags.port = intFlag(values.port, 'port', 0, 65535, 8787);
+  if (values.host) flags.host = values.host;
+  const config = loadConfig(flags);
+
+  if (!values['no-ingest']) await ensureIndex(config, io.err);
+  const runtime = await createApiRuntime(config, {
+    clientAddress: socketAddress,
+    log: (message, error) => io.err.write(`${new Date().toISOString()} ${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+  });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(runtime.app, config.server);
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  io.err.write(`qbank is serving on ${server.url} — study page ${server.url}/, API docs ${server.url}/docs (Ctrl+C stops)\n`);
+  if (config.server.host !== '127.0.0.1' && config.server.host !== 'localhost' && config.server.host !== '::1' && !config.server.apiKey) {
+    io.err.write(`warning: listening on ${config.server.host} without an API key; set QBANK_API_KEY to require one.\n`);
+  }
+  runtime.warmUp().then(
+    () => io.err.write('Ready: the index is open and the embedding model is loaded.\n'),
+    (error: unknown) => io.err.write(`qbank: the embedding model could not be loaded; /readyz stays 503: ${(error as Error).message}\n`),
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  io.err.write(`${signal}: finishing requests in flight, then stopping.\n`);
+  await server.close();
+  await runtime.close();
+  return EXIT.ok;
+}
+
+/** Builds the index on a fresh machine, refreshes it when the corpus changed, rebuilds it for another embedder. */
+async function ensureIndex(config: Config, err: NodeJS.WritableStream): Promise<void> {
+  try {
+    err.write(formatIngestReport(await runIngest(config, { rebuild: false, progress: err })));
+  } catch (error) {
+    if (!(error instanceof IndexMismatchError)) throw error;
+    err.write(`${error.message}\nRebuilding the index for the configured embedder.\n`);
+    err.write(formatIngestReport(await runIngest(config, { rebuild: true, progress: err })));
+  }
 }
