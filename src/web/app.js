@@ -219,7 +219,7 @@ function renderDone(answer) {
   if (!answer) return;
   const n = answer.citations.length;
   $('answer-status').textContent = answer.abstained
-    ? 'The bank does not cover this question.'
+    ? 'Try one of the nearest questions the bank does cover, below.'
     : `${answer.answerer === 'llm' ? 'Written by the language model' : 'Quoted from the bank'}: ${n} source${n === 1 ? '' : 's'}, ${Math.round(answer.timings.totalMs ?? 0)} ms.`;
   chipList('followups', answer.followUps.map((q) => ({ text: q, onclick: () => askAgain(q) })));
   chipList('related', answer.related.map((r) => ({ text: r.title, onclick: () => askAgain(r.title.replace(/^Q\d+\.\s*/, '')) })));
