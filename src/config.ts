@@ -104,6 +104,7 @@ const ServerSchema = z.object({
     .object({ perMinute: z.number().int().min(0).max(1_000_000).default(120), burst: z.number().int().min(1).max(100_000).default(30) })
     .default({ perMinute: 120, burst: 30 }),
   bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  responseCacheEntries: z.number().int().min(0).max(100_000).default(1000),
 });
 
 export const ConfigSchema = z.object({
@@ -222,6 +223,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
         .filter(Boolean),
       rateLimit: dropUndefined({ perMinute: num('QBANK_RATE_LIMIT_PER_MIN'), burst: num('QBANK_RATE_LIMIT_BURST') }),
       bodyLimitBytes: num('QBANK_BODY_LIMIT_BYTES'),
+      responseCacheEntries: num('QBANK_RESPONSE_CACHE_ENTRIES'),
     },
     retrieval: dropUndefined({
       bm25TopN: num('QBANK_BM25_TOP_N'),
@@ -250,7 +252,7 @@ function hint(path: string): string {
   if (path.startsWith('embedder')) return 'Check QBANK_EMBED_MODEL, QBANK_EMBED_DIMENSIONS, QBANK_EMBED_DTYPE and OPENAI_BASE_URL.';
   if (path.startsWith('retrieval')) return 'Check the QBANK_* retrieval variables (see the README configuration table).';
   if (path.startsWith('llm')) return 'Check QBANK_LLM_MODEL, QBANK_LLM_BASE_URL or OPENAI_BASE_URL (e.g. http://127.0.0.1:11434/v1 for Ollama), QBANK_LLM_TIMEOUT_MS, QBANK_LLM_TEMPERATURE and QBANK_LLM_MAX_TOKENS.';
-  if (path.startsWith('server')) return 'Check --port/PORT, --host/HOST, QBANK_API_KEY (16+ characters), QBANK_CORS_ORIGINS (comma-separated origins such as https://blog.example.org), QBANK_RATE_LIMIT_PER_MIN, QBANK_RATE_LIMIT_BURST and QBANK_BODY_LIMIT_BYTES.';
+  if (path.startsWith('server')) return 'Check --port/PORT, --host/HOST, QBANK_API_KEY (16+ characters), QBANK_CORS_ORIGINS (comma-separated origins such as https://blog.example.org), QBANK_RATE_LIMIT_PER_MIN, QBANK_RATE_LIMIT_BURST, QBANK_BODY_LIMIT_BYTES and QBANK_RESPONSE_CACHE_ENTRIES.';
   if (path.startsWith('reranker')) return 'Use QBANK_RERANKER=heuristic|none|cross-encoder (with QBANK_RERANK_MODEL), or QBANK_RERANK_URL for an HTTP reranker.';
   return 'See the README configuration table.';
 }

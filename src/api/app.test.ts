@@ -245,3 +245,37 @@ describe('study page and widget', () => {
     expect(await res.text()).toBe('');
   });
 });
+
+describe('response cache', () => {
+  it('answers a repeated search or extractive question from the cache until the index changes', async () => {
+    const small = await buildMemoryIndex({ files: ['002_bedc587ae5620290.txt'] });
+    let now = 0;
+    const { app: cached } = testApi(small, {}, { now: () => now });
+    const search = () => cached.request(...post('/v1/search', { query: 'explain GQA vs MQA' }));
+    const first = await search();
+    const second = await search();
+    expect([first.headers.get('x-cache'), second.headers.get('x-cache')]).toEqual(['miss', 'hit']);
+    expect(await second.text()).toBe(await first.text());
+
+    const ask = (headers: Record<string, string> = {}) => cached.request(...post('/v1/ask', { question: 'explain GQA vs MQA' }, headers));
+    const a1 = await ask();
+    const a2 = await ask();
+    expect([a1.headers.get('x-cache'), a2.headers.get('x-cache')]).toEqual(['miss', 'hit']);
+    const answer = AnswerSchema.parse(await a1.json());
+    expect(await a2.json()).toEqual(answer);
+    // A cached answer streams as the same events a fresh one ends with.
+    const streamed = await ask({ accept: 'text/event-stream' });
+    expect(streamed.headers.get('x-cache')).toBe('hit');
+    const list = await events(streamed);
+    expect(list.map((e) => e.event)).toEqual(['delta', ...answer.citations.map(() => 'citation'), 'done']);
+    expect(AnswerSchema.parse(JSON.parse(list.at(-1)?.data ?? '{}'))).toEqual(answer);
+
+    // The index changes: the next request (a second later) is computed afresh.
+    await small.store.apply({ upsert: [], remove: ['002_bedc587ae5620290.txt'] });
+    now += 1500;
+    const after = await search();
+    expect(after.headers.get('x-cache')).toBe('miss');
+    expect(SearchResponseSchema.parse(await after.json()).results).toEqual([]);
+    await small.close();
+  });
+});

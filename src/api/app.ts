@@ -7,7 +7,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { streamSSE } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AskService } from '../answer/ask.js';
-import type { AnswerEvent, AnswerRequest } from '../ports/answerer.js';
+import type { Answer, AnswerEvent, AnswerRequest } from '../ports/answerer.js';
 import type { Store } from '../ports/store.js';
 import type { CorpusFiles } from '../corpus/file-text.js';
 import type { Searcher, SearchRequest } from '../search/searcher.js';
@@ -30,6 +30,7 @@ import {
   UnsupportedMediaTypeError,
 } from './problem.js';
 import { AskRequestSchema, ChunkIdSchema, ChunkQuerySchema, QuestionsQuerySchema, SearchRequestSchema, toSearchFilter } from './schemas.js';
+import { ResponseCache } from './response-cache.js';
 import { loadWebAssets, type Asset } from './static-assets.js';
 import { TokenBuckets } from './token-buckets.js';
 
@@ -55,7 +56,7 @@ export interface ApiDeps {
   log?: (message: string, error: unknown) => void;
   /** The study page and widget files; default: read from `src/web/`. */
   assets?: Map<string, Asset>;
-  /** Clock of the rate limiter, ms. */
+  /** Clock of the rate limiter and the index-change check, ms. */
   now?: () => number;
 }
 
@@ -81,12 +82,27 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   const log = deps.log ?? ((message: string, error: unknown) => process.stderr.write(`${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
   const assets = deps.assets ?? loadWebAssets();
   const catalogue = new BankCatalogue(deps.store, (f) => deps.corpus.text(f));
-  const buckets = new TokenBuckets(options.rateLimit, deps.now);
+  const clock = deps.now ?? (() => performance.now());
+  const buckets = new TokenBuckets(options.rateLimit, clock);
   const keyMatches = options.apiKey ? apiKeyMatcher(options.apiKey) : undefined;
   const openapi = openApiDocument({ apiKey: options.apiKey !== undefined });
   const openapiJson = JSON.stringify(openapi);
   const docsHtml = renderDocsPage(openapi);
   const allowed = new Map<string, Set<string>>();
+  const cache = new ResponseCache<{ json: string; answer?: Answer }>(options.responseCacheEntries);
+  const index = { version: '', checkedAt: -Infinity };
+
+  /** Empties the response cache and the corpus text cache when the index changed (checked at most once a second). */
+  async function checkIndexVersion(): Promise<void> {
+    const now = clock();
+    if (now - index.checkedAt < 1000) return;
+    index.checkedAt = now;
+    const version = (await deps.store.listFiles()).map((f) => `${f.file}:${f.hash}`).join('|');
+    if (version === index.version) return;
+    index.version = version;
+    cache.clear();
+    deps.corpus.clear();
+  }
 
   const fail = (error: unknown, c: Context<Env>): Response => {
     const p = problemOf(error, c.get('requestId'));
@@ -160,13 +176,25 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (request.answerer === 'llm' && !deps.ask.llmAvailable) {
       throw new InvalidInputError('No language model is configured on this server; ask with answerer "extractive" (the default).', 'answerer');
     }
-    if (!(c.req.header('accept') ?? '').includes('text/event-stream')) return c.json(await deps.ask.ask(request));
+    const sse = (c.req.header('accept') ?? '').includes('text/event-stream');
+    // Extractive answers are a function of the question and the index, so they are cached.
+    const key = (request.answerer ?? 'extractive') === 'extractive' ? `ask:${JSON.stringify([request.question, request.k, request.filter])}` : undefined;
+    await checkIndexVersion();
+    const hit = key ? cache.get(key) : undefined;
+    c.header('X-Cache', hit ? 'hit' : 'miss');
+    if (!sse) {
+      if (hit) return c.body(hit.json, 200, JSON_HEADERS);
+      const answer = await deps.ask.ask(request);
+      const json = JSON.stringify(answer);
+      if (key) cache.set(key, { json, answer });
+      return c.body(json, 200, JSON_HEADERS);
+    }
     c.header('X-Accel-Buffering', 'no');
     return streamSSE(c, async (stream) => {
       let id = 0;
       let finished = false;
       const send = (event: string, data: unknown) => stream.writeSSE({ event, id: String(++id), data: JSON.stringify(data) });
-      const events = deps.ask.stream(request);
+      const events = hit?.answer ? replay(hit.answer) : deps.ask.stream(request);
       stream.onAbort(() => {
         void events.return(undefined);
       });
@@ -174,6 +202,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         for await (const e of events) {
           if (stream.aborted) break;
           await send(e.type, payloadOf(e));
+          if (e.type === 'done' && key && !hit) cache.set(key, { json: JSON.stringify(e.answer), answer: e.answer });
           if (e.type === 'done' || e.type === 'error') {
             finished = true;
             break;
@@ -196,7 +225,12 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (body.mode) request.mode = body.mode as NonNullable<SearchRequest['mode']>;
     const filter = toSearchFilter(body.filters);
     if (filter) request.filter = filter;
-    return c.json(searchJson(await deps.searcher.search(request)));
+    const key = `search:${JSON.stringify([request.query, request.k, request.mode, request.filter])}`;
+    await checkIndexVersion();
+    const hit = cache.get(key);
+    c.header('X-Cache', hit ? 'hit' : 'miss');
+    const json = hit?.json ?? cache.set(key, { json: JSON.stringify(searchJson(await deps.searcher.search(request))) }).json;
+    return c.body(json, 200, JSON_HEADERS);
   });
 
   route('GET', '/v1/chunks/:id', async (c) => {
@@ -256,6 +290,15 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     });
   }
   return app;
+}
+
+const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' };
+
+/** A cached answer as the events a fresh one streams: its text, its citations, then done. */
+async function* replay(answer: Answer): AsyncGenerator<AnswerEvent> {
+  yield { type: 'delta', text: answer.answer };
+  for (const citation of answer.citations) yield { type: 'citation', citation };
+  yield { type: 'done', answer };
 }
 
 function payloadOf(e: AnswerEvent): unknown {

@@ -24,6 +24,11 @@ export interface ApiOptions {
   rateLimit: { perMinute: number; burst: number };
   /** Largest request body, bytes, 1 KiB–10 MiB. Default 65,536 (`QBANK_BODY_LIMIT_BYTES`). */
   bodyLimitBytes: number;
+  /**
+   * Search responses and extractive answers kept for repeated requests (emptied when the index
+   * changes), 0–100,000; 0 turns the cache off. Default 1000 (`QBANK_RESPONSE_CACHE_ENTRIES`).
+   */
+  responseCacheEntries: number;
 }
 
 export const DEFAULT_API_OPTIONS: ApiOptions = {
@@ -32,4 +37,5 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   corsOrigins: [],
   rateLimit: { perMinute: 120, burst: 30 },
   bodyLimitBytes: 64 * 1024,
+  responseCacheEntries: 1000,
 };
