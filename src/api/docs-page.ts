@@ -37,6 +37,7 @@ ${body}
 <p>When the server has an API key (<code>QBANK_API_KEY</code>), every <code>/v1/*</code> request sends it as <code>Authorization: Bearer &lt;key&gt;</code> or <code>X-API-Key: &lt;key&gt;</code>; otherwise the answer is 401.</p>
 <p>Each client (its API key, else its address) has a token bucket: <code>QBANK_RATE_LIMIT_PER_MIN</code> requests a minute with bursts of <code>QBANK_RATE_LIMIT_BURST</code>. Past it the answer is 429 with <code>Retry-After</code>.</p>
 <p>Browsers on other sites (the <code>&lt;qbank-ask&gt;</code> widget) may call the API only from the origins in <code>QBANK_CORS_ORIGINS</code>. Request bodies are JSON of at most <code>QBANK_BODY_LIMIT_BYTES</code> (64 KiB).</p>
+<p>Repeated searches and extractive answers come from a cache (<code>X-Cache: hit</code>) that is emptied when the index changes; <code>QBANK_RESPONSE_CACHE_ENTRIES=0</code> turns it off.</p>
 </section>
 <section id="problems"><h2>Errors</h2>
 <p>Every error is <code>application/problem+json</code>: <code>{type, title, status, detail, code}</code>, plus <code>field</code> and <code>errors</code> for invalid input and <code>requestId</code> to quote in a report. A streamed answer that fails ends with an <code>event: error</code> frame carrying <code>{code, message, status}</code>.</p>
