@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { QbankError } from '../errors.js';
+import { storageProblem } from '../store/sqlite/storage-error.js';
 
 /** Layout of the cache file, kept in `PRAGMA user_version`. */
 const CACHE_VERSION = 1;
@@ -25,19 +26,26 @@ export class EmbeddingCache {
   private readonly putStmt: Database.Statement;
   private readonly countStmt: Database.Statement;
 
-  /** Opens or creates the cache at `path` (`':memory:'` for a throwaway one). */
-  constructor(path: string) {
+  /**
+   * Opens or creates the cache at `path` (`':memory:'` for a throwaway one). The cache only saves
+   * work: where the disk is full or read-only it carries on in memory and says so once.
+   */
+  constructor(path: string, options: { onWarning?: (message: string) => void } = {}) {
     this.path = path;
+    this.#warn = options.onWarning ?? ((m) => process.emitWarning(m, 'QbankWarning'));
     try {
       if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
       this.db = new Database(path);
+      this.db.pragma('busy_timeout = 10000');
+      this.db.pragma('journal_mode = WAL');
     } catch (err) {
-      throw cacheUnavailable(path, err);
+      const problem = storageProblem(err);
+      if (!problem) throw cacheUnavailable(path, err);
+      this.#warn(`The embedding cache at ${path} cannot be written (${problem}); carrying on with a cache in memory.`);
+      this.db = new Database(':memory:');
     }
     try {
       // Several processes (an ingest, a server, parallel test files) may share one cache.
-      this.db.pragma('busy_timeout = 10000');
-      this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version === 0) {
@@ -80,12 +88,24 @@ export class EmbeddingCache {
 
   /** Stores the vectors in one transaction, replacing any held for the same texts. */
   putMany(embedderId: string, entries: Iterable<readonly [text: string, vector: Float32Array]>): void {
-    this.db.transaction(() => {
-      for (const [text, vector] of entries) {
-        this.putStmt.run(embedderId, sha256(text), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
-      }
-    })();
+    if (this.#readOnly) return;
+    try {
+      this.db.transaction(() => {
+        for (const [text, vector] of entries) {
+          this.putStmt.run(embedderId, sha256(text), Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+        }
+      })();
+    } catch (err) {
+      const problem = storageProblem(err);
+      if (!problem) throw err;
+      // The cache only saves work: stop writing to it, and say so once.
+      this.#readOnly = true;
+      this.#warn(`The embedding cache at ${this.path} cannot be written (${problem}); new vectors are not cached.`);
+    }
   }
+
+  #readOnly = false;
+  readonly #warn: (message: string) => void;
 
   /** How many vectors the cache holds for the embedder. */
   count(embedderId: string): number {

@@ -9,6 +9,7 @@ import { CHUNK_COLUMNS, chunkToRow, rowToChunk, type ChunkRow } from './chunk-ro
 import { filterSql, type FilterSql } from './filter-sql.js';
 import { ftsDocument, ftsMatchExpression, ftsToken } from './fts-terms.js';
 import { createSchema, readMeta, SCHEMA_VERSION, type IndexMeta } from './schema.js';
+import { StorageError, storageProblem } from './storage-error.js';
 import { vectorFromBlob, vectorToBlob } from './vector-blob.js';
 
 export { SCHEMA_VERSION } from './schema.js';
@@ -138,6 +139,8 @@ export class SqliteStore implements Store {
     } catch (err) {
       db.close();
       if (err instanceof QbankError) throw err;
+      const problem = storageProblem(err);
+      if (problem && !readonly) throw new StorageError(path, problem, { cause: err });
       throw unavailable(path, err);
     }
   }
@@ -355,6 +358,8 @@ export class SqliteStore implements Store {
       return fn();
     } catch (err) {
       if (err instanceof Database.SqliteError && /^SQLITE_(CORRUPT|NOTADB)/.test(err.code)) throw unavailable(this.path, err);
+      const problem = storageProblem(err);
+      if (problem) throw new StorageError(this.path, problem, { cause: err });
       throw err;
     }
   }
