@@ -74,11 +74,11 @@ const DOMAIN_WEIGHT = new Map(
     'ornith.': 0.3, 'zool.': 0.45, 'bot.': 0.45, 'myc.': 0.4, 'anat.': 0.6, 'med.': 0.7,
     'chem.': 0.7, 'biochem.': 0.6, 'pharm.': 0.6, 'geol.': 0.6, 'min.': 0.6, 'mil.': 0.7,
     'naut.': 0.6, 'textil.': 0.6, 'cook.': 0.7, 'relig.': 0.7, 'hist.': 0.7, 'astrol.': 0.4,
-    'mus.': 0.7, 'sport': 0.8, 'geogr.': 0.7, 'agr.': 0.7, 'constr.': 0.8, 'aviat.': 0.85,
+    'mus.': 0.7, 'sport': 0.6, 'geogr.': 0.7, 'agr.': 0.7, 'constr.': 0.8, 'aviat.': 0.85,
     'transp.': 0.9, 'jur.': 0.65, 'adm.': 0.9, 'tm': 0.5, 'art': 0.85, 'mach.': 0.9,
     'auto': 0.85, 'print': 0.6, 'phys.': 0.9, 'electr.': 0.8,
     // target domain
-    'comp.': 1.35, 'math.': 1.2, 'statist.': 1.25, 'techn.': 1.0, 'sci.': 1.1, 'ling.': 1.0,
+    'comp.': 1.6, 'math.': 1.2, 'statist.': 1.25, 'techn.': 1.0, 'sci.': 1.1, 'ling.': 1.0,
     'econ.': 1.0, 'fin.': 0.95, 'telco.': 1.0,
   }),
 );
@@ -153,10 +153,15 @@ function tagWeight(tags, map) {
  * "(Person)", "(Theater; Film)" - marks a narrower sense than a bare
  * headword. Grammatical notes ("(von etw.)", "(für)") don't count.
  */
+const GRAMMAR_WORDS = new Set([
+  'etw', 'jdn', 'jdm', 'jds', 'jd', 'sich', 'mit', 'an', 'auf', 'für', 'von', 'zu', 'über', 'gegen', 'um', 'in',
+  'bei', 'aus', 'nach', 'vor', 'unter', 'als', 'zwischen', 'und', 'oder', 'gegenüber', 'es', 'dass', 'ein', 'eine',
+  'einer', 'einem', 'einen', 'der', 'die', 'das', 'den', 'dem', 'des', 'gen', 'dat', 'akk', 'nom', 'sein', 'haben',
+]);
 function hasSenseRestriction(s) {
   for (const m of s.matchAll(/\(([^()]*)\)/g)) {
-    const inner = (m[1] ?? '').trim();
-    if (/(^|[\s;,])[A-ZÄÖÜ][a-zäöüß]/.test(inner)) return true;
+    const words = (m[1] ?? '').toLowerCase().match(/\p{L}+/gu) ?? [];
+    if (words.some((w) => w.length >= 3 && !GRAMMAR_WORDS.has(w))) return true;
   }
   return false;
 }
@@ -165,7 +170,7 @@ function hasSenseRestriction(s) {
 // Cleaning of German and English alternatives
 
 const DE_DROP = new Set([
-  'etw.', 'etw', 'jdn.', 'jdm.', 'jds.', 'jd.', 'jdn', 'jdm', 'sich', 'am', 'zu',
+  'etw.', 'etw', 'jdn.', 'jdm.', 'jds.', 'jd.', 'jdn', 'jdm', 'sich',
   'ich', 'du', 'er', 'sie', 'es', 'wir', 'ihr', 'er/sie', 'ich/er/sie', 'wir/sie',
 ]);
 const DE_ARTICLES = new Set(['ein', 'eine', 'einen', 'einem', 'einer', 'eines', 'der', 'die', 'das', 'den', 'dem', 'des']);
@@ -184,6 +189,8 @@ function cleanGerman(alt) {
   const words = s
     .split(' ')
     .filter((w) => w && !DE_DROP.has(w) && !DE_DROP.has(w.toLowerCase()) && !DE_PLACEHOLDER.test(w));
+  // "am häufigsten" (superlative row)
+  if (words.length === 2 && words[0] === 'am' && /sten$/.test(words[1])) words.shift();
   if (words.length === 0) return null;
   if (words.some((w) => w.includes('/') || !DE_WORD.test(w))) return null;
   return words;
@@ -273,7 +280,7 @@ for (const line of lines) {
  * ("utilise", "rationalize") from ordinary ones, but does not let very
  * frequent words ("give", "find") outrank the right sense.
  */
-const COMMON_SATURATION = Math.log(2 + 40);
+const COMMON_SATURATION = Math.log(2 + 20);
 function commonness(en) {
   const toks = en.toLowerCase().split(' ').filter(Boolean);
   let min = Infinity;
@@ -316,7 +323,9 @@ function add(key, en, score) {
     m = new Map();
     cand.set(key, m);
   }
-  m.set(en, (m.get(en) ?? 0) + score);
+  const prev = m.get(en);
+  // several entries agreeing count, but less than one strong entry: max + 0.4 * rest
+  m.set(en, prev === undefined ? score : Math.max(prev, score) + 0.4 * Math.min(prev, score));
 }
 
 for (const [de, en] of parsed) {
@@ -358,17 +367,25 @@ for (const [de, en] of parsed) {
     const lastAlt = deAlts[deAlts.length - 1] ?? '';
     const partQualifier = lastAlt.includes('{') ? lastAlt.slice(lastAlt.indexOf('{')) : '';
     const groupRegisterW = p === 0 ? tagWeight(tagsOf(partQualifier), REGISTER_WEIGHT) : 1;
+    const groupRestricted = p === 0 && deAlts.some((a) => hasSenseRestriction(a));
 
     for (let gi = 0; gi < deAlts.length; gi++) {
+      if (/\p{L}…/u.test(deAlts[gi])) continue; // combining forms ("Sprach…")
       let words = cleanGerman(deAlts[gi]);
       if (!words) continue;
       const altTags = tagsOf(deAlts[gi]);
       let objectW = 1;
+      let enHere = enClean;
       // "ein Ereignis verhindern" -> verhindern; "jdn./etw. mit jdm./einer Sache vergleichen" -> vergleichen
       const verbForm = /^[a-zäöü]+(en|ern|eln)$/;
       if (isVerb && p === 0 && words.length === 3 && DE_ARTICLES.has(words[0]) && verbForm.test(words[2])) {
         words = [words[2]];
         objectW = 0.7;
+        // "to prevent an event" -> "prevent"; an English verb without the object
+        // ("eine Razzia durchführen": to raid) translates the whole phrase, not the verb
+        enHere = enClean
+          .filter(([e]) => /^\S+ (?:a|an|the|one's|your)\b/.test(e))
+          .map(([e, ei, w]) => [e.replace(/^(\S+) (?:a|an|the|one's|your)\b.*$/, '$1'), ei, w]);
       } else if (isVerb && words.length >= 2 && verbForm.test(words[words.length - 1]) && words.slice(0, -1).every((w) => DE_PREPOSITIONS.has(w))) {
         words = [words[words.length - 1]];
       }
@@ -382,7 +399,8 @@ for (const [de, en] of parsed) {
         !/\b(etw|jd[nms]?)\.|\bsich\b/.test(deAlts[gi]) &&
         words.every((w) => /^[\p{L}]+$/u.test(w)) &&
         ((words.length === 2 && /^[a-zäöü]/.test(words[0]) && /^[A-ZÄÖÜ]/.test(words[1]) && altTags.some((t) => NOUN_TAGS.has(t))) ||
-          headTags.includes('adv'))
+          headTags.includes('adv') ||
+          (headTags.length === 0 && /^[a-zäöü]/.test(words[0]) && words.length >= 2))
       ) {
         // adjective + noun terms ("künstliche Intelligenz", "neuronales Netz") and adverbials ("von Grund auf")
         key = words.join(' ').toLowerCase();
@@ -392,10 +410,16 @@ for (const [de, en] of parsed) {
       if (key.includes('-')) continue;
       if (p === 0) headKeys.add(key);
       const altTagW = tagWeight(gi === deAlts.length - 1 && p === 0 ? tagsOf(deAlts[gi].split('{')[0] ?? '') : altTags, REGISTER_WEIGHT) * groupRegisterW;
-      const restrictW = p === 0 && (hasSenseRestriction(deAlts[gi]) || hasSenseRestriction(partQualifier)) ? 0.55 : 1;
+      const restrictW =
+        p !== 0 ? 1
+        : hasSenseRestriction(deAlts[gi]) || hasSenseRestriction(partQualifier) ? 0.55
+        : groupRestricted ? 0.75
+        : 1;
       const gW = gi === 0 ? 1 : 0.55 / (1 + 0.15 * (gi - 1));
-      for (const [e, ei, eTagW] of enClean) {
-        const eW = 1 / (1 + 0.35 * ei);
+      // person-object senses ("jdn. ignorieren": to blank sb.) rank below thing-object ones
+      const personW = /\bjd[nms]?\./.test(deAlts[gi]) && !/\betw\./.test(deAlts[gi]) ? 0.7 : 1;
+      for (const [e, ei, eTagW] of enHere) {
+        const eW = personW / (1 + 0.35 * ei);
         const cognateW = isCognate(key, e) ? COGNATE_BOOST : 1;
         const s = partW * richW * gW * eW * lineW * altTagW * eTagW * restrictW * objectW * cognateW * commonness(e);
         if (DEBUG_KEY === key) {
@@ -420,7 +444,9 @@ function variantKey(e) {
     .replace(/-/g, ' ')
     .replace(/is(e|ed|es|ing|ation|ations)\b/g, 'iz$1')
     .replace(/our\b/g, 'or')
-    .replace(/(ies|es|s)\b/g, '');
+    .replace(/ies\b/g, 'y')
+    .replace(/(es|s)\b/g, '')
+    .replace(/e\b/g, '');
 }
 
 /** Crude stem for grouping related candidates (reliable / reliably). */
@@ -438,7 +464,7 @@ function rank(key) {
     if (!g) groups.set(v, { rep: e, score: s, best: s });
     else {
       g.score += s;
-      const preferNew = (/iz/.test(e) && !/iz/.test(g.rep)) || (s > g.best && /iz/.test(e) === /iz/.test(g.rep));
+      const preferNew = (/iz/.test(e) && !/iz/.test(g.rep)) || (e.length < g.rep.length && /iz/.test(e) === /iz/.test(g.rep));
       if (preferNew) g.rep = e;
       g.best = Math.max(g.best, s);
     }
@@ -457,6 +483,8 @@ function rank(key) {
   const out = [];
   for (const [e, s] of scored) {
     if (s < best * MIN_RELATIVE_SCORE || out.length >= limit) break;
+    // beyond the first two, only single words (keeps the file small)
+    if (out.length >= 2 && e.includes(' ')) continue;
     out.push(e);
   }
   return out;
@@ -489,6 +517,8 @@ function deinflections(w) {
     push(s + 'n');
   }
   if (/i[^aeiouäöü]+$/.test(w)) push(w.replace(/i([^aeiouäöü]+)$/, 'e$1') + 'en');
+  const eStem = /^(.*)(ie|i)([^aeiouäöü]*)t$/.exec(w);
+  if (eStem && w.length >= 4) push(`${eStem[1]}e${eStem[3]}en`);
   const withUmlauts = out.slice();
   for (const s of [w, ...withUmlauts]) {
     if (/[äöü]/.test(s)) push(s.replace(/äu/g, 'au').replace(/ä/g, 'a').replace(/ö/g, 'o').replace(/ü/g, 'u'));
@@ -505,8 +535,11 @@ function sameCase(key, form) {
 // English vocabulary (used by the translator to recognise English words kept
 // as-is inside German text and to verify cognate guesses like
 // "Tokenisierung" -> "tokenization").
+// A rare "English" word that is also a German headword ("produkt") is noise
+// from names and quotations on the English side.
+const germanWords = new Set([...cand.keys()].map((k) => k.toLowerCase()));
 const english = [...enWords.entries()]
-  .filter(([w, f]) => /^[a-z]{3,}$/.test(w) && (f >= 2 || w.length >= 7))
+  .filter(([w, f]) => /^[a-z]{3,}$/.test(w) && (f >= 2 || w.length >= 7) && !(f < 4 && germanWords.has(w)))
   .map(([w]) => w)
   .sort();
 const englishSet = new Set(english);
@@ -574,7 +607,7 @@ function lookupPart(part, last, lastPref) {
     if (lastPref === 'other') return get(part) ?? firstHit(deinflections(part), (f) => get(f));
     return get(cap) ?? get(part) ?? firstHit(deinflections(part), (f) => get(capitalize(f)) ?? get(f)) ?? cog();
   }
-  return get(cap) ?? get(part) ?? firstHit(['e', 'en', 'n'], (x) => get(cap + x) ?? get(part + x)) ?? cog();
+  return get(cap) ?? firstHit(['e', 'en', 'n'], (x) => get(cap + x)) ?? get(part) ?? firstHit(['e', 'en', 'n'], (x) => get(part + x)) ?? cog();
 }
 
 function splitCompound(w, lastPref) {
@@ -640,6 +673,59 @@ for (const key of keys) {
 // just as well ("Inferenzprozessor" -> "inference processor") - are left out
 // too. Shorter keys are decided first, so a longer compound is judged
 // against the dictionary the run time will actually have.
+// Compound-part induction: many words exist in Ding only as the first part of
+// compounds ("Echtzeit" in Echtzeitrechner / Echtzeituhr / Echtzeitsystem ->
+// "real-time"; "Inferenz" in Inferenznetz / Inferenzprozessor -> "inference").
+// When a compound's translation is "A B" and its head is a known word
+// translated B, its modifier is evidence for "modifier -> A".
+const induced = new Map(); // modifier (capitalised) -> Map(A -> count)
+for (const key of keys) {
+  if (!/^\p{Lu}\p{Ll}+$/u.test(key) || key.length < 8) continue;
+  const top = live.get(key)?.[0];
+  if (!top) continue;
+  const words = top.split(' ');
+  if (words.length < 2 || words.length > 3) continue;
+  const b = variantKey(words[words.length - 1]);
+  const a = words.slice(0, -1).join(' ');
+  const lower = key.toLowerCase();
+  for (let i = 4; i <= lower.length - 3; i++) {
+    const head = capitalize(lower.slice(i));
+    const headTop = live.get(head)?.slice(0, 2) ?? [];
+    if (!headTop.some((e) => variantKey(e) === b)) continue;
+    let mod = lower.slice(0, i);
+    for (const link of ['es', 's']) {
+      // Schwierigkeit|s|grad: drop a linking s when the rest is a known word
+      if (mod.endsWith(link) && (live.has(capitalize(mod.slice(0, -link.length))) || /(?:ung|heit|keit|schaft|tät|ion)$/.test(mod.slice(0, -link.length)))) {
+        mod = mod.slice(0, -link.length);
+        break;
+      }
+    }
+    if (mod.length < 4) continue;
+    const m = induced.get(capitalize(mod)) ?? new Map();
+    m.set(a, (m.get(a) ?? 0) + 1);
+    induced.set(capitalize(mod), m);
+    break;
+  }
+}
+let inducedNew = 0;
+let inducedReordered = 0;
+for (const [mod, m] of [...induced.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1))) {
+  const ranked = [...m.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+  const [a, n] = ranked[0];
+  const total = ranked.reduce((sum, [, c]) => sum + c, 0);
+  if (n < 2 || n < 0.6 * total) continue;
+  const existing = live.get(mod) ?? live.get(mod.toLowerCase());
+  if (!existing) {
+    live.set(mod, [a]);
+    inducedNew++;
+  } else if (existing[0] && existing[0] !== a && existing[0].split(' ').includes(a) && n >= 3) {
+    // "Inferenz": ["automated inference"] -> ["inference", "automated inference"]
+    existing.unshift(a);
+    existing.length = Math.min(existing.length, MAX_TRANSLATIONS);
+    inducedReordered++;
+  }
+}
+
 let prunedCompounds = 0;
 const byLength = keys.filter((k) => live.has(k) && /^\p{L}\p{Ll}+$/u.test(k) && k.length >= 8);
 byLength.sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
@@ -662,7 +748,9 @@ for (const key of byLength) {
     if (c !== undefined) guess = c;
     else {
       const parts = splitCompound(lower, noun ? 'noun' : 'other');
-      if (parts) guess = parts.map((p) => p.en[0] ?? p.part).join(' ');
+      // only compounds of parts with 5+ letters: the run time also splits those inside
+      // English / technical hyphenated terms, where short parts are more likely a name ("Autograd")
+      if (parts && parts.every((p) => p.part.length >= 5)) guess = parts.map((p) => p.en[0] ?? p.part).join(' ');
     }
   }
   if (guess !== undefined && covers(guess, mine[0])) {
@@ -682,7 +770,7 @@ function covers(guess, target) {
 
 const entries = {};
 let nTrans = 0;
-for (const key of keys) {
+for (const key of [...live.keys()].sort()) {
   const out = live.get(key);
   if (!out) continue;
   entries[key] = out;
@@ -700,7 +788,8 @@ const gz = gzipSync(Buffer.from(json, 'utf8'), { level: 9 });
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, gz);
 console.log(
-  `wrote ${OUT}: ${Object.keys(entries).length} German keys (left to run-time de-inflection: ${prunedInflected} ` +
+  `wrote ${OUT}: ${Object.keys(entries).length} German keys (${inducedNew} compound modifiers induced, ` +
+    `${inducedReordered} reordered; left to run-time de-inflection: ${prunedInflected} ` +
     `inflected forms; to compound splitting: ${prunedCompounds} compounds), ${nTrans} translations, ` +
     `${english.length} English words, ` +
     `${(json.length / 1e6).toFixed(1)} MB JSON, ${(gz.length / 1e6).toFixed(2)} MB gzip`,

@@ -11,7 +11,7 @@
  * @example
  * const t = DeEnTranslator.load();
  * t.translate('Wie reduziert man die Inferenzkosten eines 70B-Modells?').text;
- * // → 'reduced automated inference cost 70B model'
+ * // → 'reduced inference cost 70B model'
  * isLikelyGerman('Was ist der Unterschied zwischen LoRA und QLoRA?'); // true
  * isLikelyGerman('GQA vs MQA'); // false
  */
@@ -112,7 +112,7 @@ const KEEP_DE = new Set([
 /** Function words missing from stopwords-iso (or worth being explicit about). */
 const EXTRA_DE_STOP = [
   'bzw', 'usw', 'etc', 'ca', 'z.b', 'd.h', 'u.a', 'ggf', 'evtl', 'sowohl', 'hierbei', 'hinsichtlich',
-  'insbesondere', 'tatsächlich', 'eigentlich', 'jeweils', 'einfach', 'bitte', 'gibt', 'geben', 'gib',
+  'insbesondere', 'eigentlich', 'jeweils', 'einfach', 'bitte', 'gibt', 'geben', 'gib',
   'welchen', 'welchem', 'wodurch', 'womit', 'wofür', 'worin', 'worauf', 'wozu', 'woran', 'derzeit',
   'dabei', 'sollte', 'solltest', 'würdest', 'könntest', 'kannst', 'musst', 'hast', 'bist', 'wirst',
   'man', 'einem', 'eines', 'einer', 'mittels', 'sodass', 'damit', 'bevor', 'sobald',
@@ -143,6 +143,11 @@ const DE_STRONG = new Set([
   'müssen', 'gibt', 'einige', 'mehrere', 'wobei', 'damit', 'dabei', 'deine', 'deiner', 'deinen',
   'ihre', 'ihren', 'seine', 'seinen', 'bzw', 'usw', 'zwar', 'sondern', 'sowohl', 'weil', 'obwohl',
   'während', 'trotz', 'wegen', 'statt', 'anstatt', 'anstelle', 'gegenüber', 'bzgl', 'möglich',
+  'derzeit', 'bereits', 'jedoch', 'immer', 'häufig', 'besonders', 'insbesondere', 'vielleicht',
+  'wirklich', 'eigentlich', 'zusammen', 'später', 'heute', 'sowie', 'etwa', 'bzw', 'zb', 'usw',
+  'mich', 'mir', 'dich', 'dir', 'uns', 'euch', 'ihm', 'ihn', 'ihnen', 'dessen', 'deren', 'wurden',
+  'worden', 'sein', 'seid', 'bist', 'wäre', 'hätte', 'könnte', 'sollte', 'möchte', 'möchtest',
+  'gibt', 'geht', 'macht', 'viel', 'wenig', 'weniger', 'besser', 'schlecht', 'neue', 'neuen',
   // typical imperatives / verbs of interview questions
   'erkläre', 'erklären', 'erklärt', 'beschreibe', 'beschreiben', 'vergleiche', 'vergleichen',
   'nenne', 'nennen', 'entwirf', 'entwerfe', 'entwerfen', 'implementiere', 'definiere', 'zeige',
@@ -160,10 +165,11 @@ const EN_FUNCTION = new Set([
   'of', 'to', 'does', 'do', 'you', 'your', 'can', 'should', 'would', 'could', 'when', 'where', 'who',
   'this', 'that', 'these', 'those', 'it', 'its', 'be', 'been', 'has', 'have', 'from', 'by', 'on',
   'at', 'or', 'about', 'into', 'than', 'then', 'there', 'their', 'they', 'we', 'our', 'if', 'use',
-  'using', 'explain', 'describe', 'compare', 'difference', 'work', 'works', 'vs', 'versus', 'best',
+  'using', 'explain', 'describe', 'compare', 'difference', 'work', 'works', 'best',
   'way', 'ways', 'over', 'under', 'without', 'while', 'during', 'after', 'before', 'all', 'any',
-  'some', 'many', 'much', 'more', 'most', 'an', 'in', 'so', 'was', 'will', 'also',
+  'some', 'many', 'much', 'more', 'most', 'an', 'in', 'so', 'was', 'will', 'also', 'get', 'make', 'give',
 ]);
+// "vs" / "versus" are used in both languages: no evidence either way.
 
 const GERMAN_SUFFIX = /(?:ung|ungen|keit|keiten|heit|heiten|schaft|lich|liche|lichen|isch|ische|ischen|ieren|iert|ierst|ierte|tät|täten)$/;
 
@@ -175,7 +181,25 @@ const GERMAN_SUFFIX = /(?:ung|ungen|keit|keiten|heit|heiten|schaft|lich|liche|li
  * English questions that merely contain German-looking terms return false.
  */
 export function isLikelyGerman(text: string): boolean {
-  const words = text.toLowerCase().match(/[\p{L}]+(?:\.[\p{L}]+)*/gu) ?? [];
+  const { de, en } = germanEvidence(text);
+  return de >= 1 && de > en * 1.25;
+}
+
+/** Words of a text for language detection: no URLs, no tokens glued to digits ("1ein9vh"). */
+function detectionWords(text: string): string[] {
+  return (
+    text
+      .replace(/\b(?:https?|ftp):\/\/\S+|\bwww\.\S+/gi, ' ')
+      .toLowerCase()
+      .match(/(?<![\p{L}\p{N}_])\p{L}+(?![\p{L}\p{N}_])/gu) ?? []
+  );
+}
+
+function germanEvidence(text: string): { de: number; en: number; words: string[] } {
+  // quoted titles ("Lost in the Middle") say nothing about the language of the question
+  const unquoted = text.replace(/"[^"]*"|“[^”]*”|„[^“”]*[“”]|«[^»]*»/g, ' ');
+  const rest = detectionWords(unquoted);
+  const words = rest.length >= 2 ? rest : detectionWords(text);
   let de = 0;
   let en = 0;
   let umlautWords = 0;
@@ -187,7 +211,7 @@ export function isLikelyGerman(text: string): boolean {
     if (EN_FUNCTION.has(w)) en += DE_WEAK.has(w) ? 0.4 : 1;
   }
   de += Math.min(umlautWords, 3) * 0.6;
-  return de >= 1 && de > en * 1.25;
+  return { de, en, words };
 }
 
 // ---------------------------------------------------------------------------
@@ -209,6 +233,10 @@ export function deinflections(w: string): string[] {
   const push = (s: string): void => {
     if (s.length >= 2 && s !== w && !out.includes(s)) out.push(s);
   };
+  // superlatives: "schlimmste" → "schlimmsten" (Ding lists "am schlimmsten")
+  if (/st(e|es|er|em)$/.test(w)) push(w.replace(/st(e|es|er|em)$/, 'sten'));
+  // present participles: "skalierendes" → "skalieren"
+  if (/[^aeiouäöü]end(e|es|er|em|en)?$/.test(w)) push(w.replace(/end(e|es|er|em|en)?$/, 'en'));
   const stems: string[] = [];
   for (const e of ENDINGS) {
     if (w.length - e.length >= 3 && w.endsWith(e)) stems.push(w.slice(0, -e.length));
@@ -221,6 +249,9 @@ export function deinflections(w: string): string[] {
   }
   // imperative "entwirf" → "entwerfen"
   if (/i[^aeiouäöü]+$/.test(w)) push(w.replace(/i([^aeiouäöü]+)$/, 'e$1') + 'en');
+  // present tense with e → i: "misst" → "messen", "gibt" → "geben", "sieht" → "sehen"
+  const eStem = /^(.*)(ie|i)([^aeiouäöü]*)t$/.exec(w);
+  if (eStem && w.length >= 4) push(`${eStem[1]}e${eStem[3]}en`);
   const withUmlauts = out.slice();
   for (const s of [w, ...withUmlauts]) {
     if (/[äöü]/.test(s)) push(s.replace(/äu/g, 'au').replace(/ä/g, 'a').replace(/ö/g, 'o').replace(/ü/g, 'u'));
@@ -270,6 +301,9 @@ const PARTICLES = new Set([
   'hoch', 'voran', 'vorher', 'wieder', 'entgegen', 'bereit', 'statt', 'teil',
 ]);
 
+/** English function words that never occur in German text: their clause is English. */
+const EN_MARKERS = new Set(['the', 'of', 'and', 'with', 'for', 'is', 'are', 'to', 'from', 'by', 'this', 'that', 'what', 'how', 'why', 'which', 'does', 'its', 'their', 'your', 'you']);
+
 /** Two-letter English function words (the English vocabulary only has words of 3+ letters). */
 const EN_SMALL = new Set(['a', 'an', 'as', 'at', 'be', 'by', 'do', 'go', 'if', 'in', 'is', 'it', 'of', 'on', 'or', 'to', 'up', 'vs']);
 
@@ -300,7 +334,9 @@ interface Part {
 const cache = new Map<string, LoadedDict>();
 
 interface LoadedDict {
-  entries: ReadonlyMap<string, readonly string[]>;
+  /** The parsed JSON object itself (no copy into a Map: loading stays fast); read with Object.hasOwn. */
+  entries: Readonly<Record<string, readonly string[]>>;
+  size: number;
   english: ReadonlySet<string>;
   source: string;
 }
@@ -308,8 +344,12 @@ interface LoadedDict {
 function readDict(path: string): LoadedDict {
   const raw = gunzipSync(readFileSync(path)).toString('utf8');
   const data = JSON.parse(raw) as DictFile;
+  if (data.version !== 1 || typeof data.entries !== 'object' || typeof data.english !== 'string') {
+    throw new Error(`${path}: not a de-en dictionary (version 1)`);
+  }
   return {
-    entries: new Map(Object.entries(data.entries)),
+    entries: data.entries,
+    size: Object.keys(data.entries).length,
     english: new Set(data.english.split(' ')),
     source: data.source,
   };
@@ -339,7 +379,7 @@ export class DeEnTranslator {
 
   /** Number of German keys in the dictionary. */
   get size(): number {
-    return this.dict.entries.size;
+    return this.dict.size;
   }
 
   private get dict(): LoadedDict {
@@ -359,6 +399,30 @@ export class DeEnTranslator {
    */
   lookup(word: string): readonly string[] | undefined {
     return this.get(word) ?? this.get(word.toLowerCase()) ?? this.get(capitalize(word.toLowerCase()));
+  }
+
+  /**
+   * Like {@link isLikelyGerman}, plus dictionary evidence: words that are
+   * German (directly, inflected or as a compound) but not English count for
+   * German, English-only words weakly against. Catches keyword queries
+   * without function words ("Inferenzkosten senken", "Unterschied LoRA QLoRA").
+   */
+  isGerman(text: string): boolean {
+    const { de, en, words } = germanEvidence(text);
+    let d = de;
+    let e = en;
+    for (const w of new Set(words)) {
+      if (w.length < 4 || DE_STRONG.has(w) || DE_WEAK.has(w) || EN_FUNCTION.has(w) || DE_STOP.has(w)) continue;
+      const english = this.dict.english.has(w);
+      const german =
+        this.get(w) !== undefined ||
+        this.get(capitalize(w)) !== undefined ||
+        deinflections(w).some((f) => this.get(f) !== undefined || this.get(capitalize(f)) !== undefined) ||
+        (!english && this.splitCompound(w, 'noun') !== undefined);
+      if (german && !english) d += 0.8;
+      else if (english && !german) e += 0.3;
+    }
+    return d >= 1 && d > e * 1.25;
   }
 
   /**
@@ -398,8 +462,12 @@ export class DeEnTranslator {
           // "Vor- und Nachteile": complete "Vor-" with the head of the next compound
           if (de.endsWith('-')) {
             const next = toks[i + 2]?.text;
-            const head = next !== undefined ? this.compoundHead(next) : undefined;
-            de = head !== undefined ? de.slice(0, -1) + head : de.slice(0, -1);
+            if (next?.includes('-')) {
+              de += next.slice(next.lastIndexOf('-') + 1); // "Encoder- und Decoder-Modelle" → Encoder-Modelle
+            } else {
+              const head = next !== undefined ? this.compoundHead(next) : undefined;
+              de = head !== undefined ? de.slice(0, -1) + head : de.slice(0, -1);
+            }
           }
           lookup = this.translateToken(de, toks, i, cased);
         }
@@ -426,26 +494,46 @@ export class DeEnTranslator {
 
     if (/[-/]/.test(word)) {
       const parts = word.split(/[-/]/).filter(Boolean);
+      const englishContext = parts.some((p) => isTechnical(p) || this.isEnglishOnly(p));
       const rendered: Lookup[] = [];
       for (const [k, p] of parts.entries()) {
         const pl = p.toLowerCase();
-        if (isTechnical(p) || /\d/.test(p) || this.isEnglishWord(pl) || (k < parts.length - 1 && NEUTRAL_PREFIX.has(pl))) {
+        if (k > 0 && /\d$/.test(parts[k - 1] ?? '') && /^fach(e|en|er|es|em)?$/.test(pl)) {
+          rendered.push({ en: ['fold'], how: 'dict' }); // 5-10-fache → 5 10 fold
+          continue;
+        }
+        if (
+          isTechnical(p) ||
+          /\d/.test(p) ||
+          (this.isEnglishWord(pl) && !(this.lookup(p) ?? []).some((e) => isCognate(pl, e))) ||
+          (k < parts.length - 1 && NEUTRAL_PREFIX.has(pl))
+        ) {
           rendered.push({ en: [p], how: 'kept' });
           continue;
         }
-        if (DE_STOP.has(pl)) continue;
-        rendered.push(this.translateWord(p, isCapitalized(p) ? 'noun' : 'other', cased));
+        if (DE_STOP.has(pl)) {
+          if (englishContext) rendered.push({ en: [p], how: 'kept' });
+          continue;
+        }
+        // unknown words next to English / technical parts are often names: split them only when clear-cut
+        rendered.push(this.translateWord(p, isCapitalized(p) ? 'noun' : 'other', cased, !englishContext));
       }
       if (rendered.every((r) => r.how === 'kept')) return { en: [word], how: 'kept' };
       const best = rendered.map((r) => r.en[0] ?? '').filter(Boolean).join(' ');
       return { en: [best], how: 'compound' };
     }
 
-    // A German word that is also an English word ("Store", "Mode") next to English words
-    const neighbours = [toks[i - 1], toks[i + 1]].filter((t): t is Token => t !== undefined && t.clause === tok?.clause);
-    if (this.isEnglishWord(lower) && neighbours.some((t) => this.isEnglishOnly(t.text))) {
-      const direct = this.lookup(word);
-      if (!direct || !direct.includes(lower)) return { en: [word], how: 'kept' };
+    // A German word that is also an English word ("Store", "Lost", "Prompt") in an English run:
+    // next to an English-only word, or in a clause with English function words ("Lost in the Middle")
+    if (this.isEnglishWord(lower)) {
+      const neighbours = [toks[i - 1], toks[i + 1]].filter((t): t is Token => t !== undefined && t.clause === tok?.clause);
+      const clause = toks.filter((t) => t.clause === tok?.clause);
+      if (
+        neighbours.some((t) => this.isEnglishOnly(t.text)) ||
+        clause.some((t) => EN_MARKERS.has(t.text.toLowerCase()))
+      ) {
+        return { en: [word], how: 'kept' };
+      }
     }
 
     let pref: 'noun' | 'other' | 'verb-first';
@@ -469,7 +557,9 @@ export class DeEnTranslator {
   }
 
   private get(key: string): readonly string[] | undefined {
-    const hit = this.dict.entries.get(key);
+    const { entries } = this.dict;
+    if (!Object.hasOwn(entries, key)) return undefined;
+    const hit = entries[key];
     return hit && hit.length > 0 ? hit : undefined;
   }
 
@@ -478,7 +568,7 @@ export class DeEnTranslator {
    * key), another word class, or - for a capitalised sentence-initial word
    * ending in -e - an imperative verb ("Erkläre", "Baue").
    */
-  private translateWord(word: string, pref: 'noun' | 'other' | 'verb-first', cased: boolean): Lookup {
+  private translateWord(word: string, pref: 'noun' | 'other' | 'verb-first', cased: boolean, split = true): Lookup {
     if (isTechnical(word) || /\d/.test(word)) return { en: [word], how: 'kept' };
     const lower = word.toLowerCase();
     const cap = capitalize(lower);
@@ -493,27 +583,34 @@ export class DeEnTranslator {
       pref === 'noun'
         ? [() => [exactNoun, 'dict'], () => [exactOther, 'dict'], () => [inflNoun(), 'inflected'], () => [inflOther(), 'inflected']]
         : pref === 'verb-first'
-          ? [() => [exactOther, 'dict'], () => [inflOther(), 'inflected'], () => [exactNoun, 'dict'], () => [inflNoun(), 'inflected']]
+          ? [
+              () => [firstHit(forms.filter((f) => /e?n$/.test(f) && f.startsWith(lower.slice(0, -1))), (f) => this.get(f)), 'inflected'],
+              () => [exactOther, 'dict'],
+              () => [inflOther(), 'inflected'],
+              () => [exactNoun, 'dict'],
+              () => [inflNoun(), 'inflected'],
+            ]
           : [() => [exactOther, 'dict'], () => [inflOther(), 'inflected']];
     for (const step of order) {
       const [hit, how] = step();
-      if (hit) return { en: hit, how };
+      if (hit) return { en: preferLoanword(lower, hit), how };
     }
     // lower-case word: an English word in a properly cased German text, else
     // maybe a noun typed in lower case
     if (pref === 'other') {
       if (this.isEnglishWord(lower) && (cased || !exactNoun)) return { en: [word], how: 'kept' };
       const noun = exactNoun ?? inflNoun();
-      if (noun) return { en: noun, how: exactNoun ? 'dict' : 'inflected' };
+      if (noun) return { en: preferLoanword(lower, noun), how: exactNoun ? 'dict' : 'inflected' };
     }
     if (/^[a-z]+$/.test(lower) && this.dict.english.has(lower)) return { en: [word], how: 'kept' };
 
-    const cognate = this.cognate(lower);
+    const cognate = firstHit([lower, ...forms], (f) => this.cognate(f));
     if (cognate) return { en: [cognate], how: 'cognate' };
 
     // German noun compounds are capitalised; lower-case compounds are adjectives / verbs
     const parts = this.splitCompound(lower, cased && pref === 'other' ? 'other' : 'noun');
-    if (parts) return { en: [parts.map((p) => p.en[0] ?? p.part).join(' ')], how: 'compound' };
+    // inside English / technical terms only clear-cut splits: "Serversystem" yes, "Autograd" no
+    if (parts && (split || parts.every((p) => p.part.length >= 5))) return { en: [parts.map((p) => p.en[0] ?? p.part).join(' ')], how: 'compound' };
     return { en: [word], how: 'kept' };
   }
 
@@ -571,6 +668,7 @@ export class DeEnTranslator {
       for (let v = start; v < Math.min(start + 3, end); v++) {
         const verb = toks[v];
         if (!verb || done.has(v) || isTechnical(verb.text) || /[-\d]/.test(verb.text)) continue;
+        if (isCapitalized(verb.text) && !verb.sentenceStart) continue; // a noun
         const lower = verb.text.toLowerCase();
         const hit = firstHit([lower, ...deinflections(lower)], (f) => this.get(particle + f));
         if (hit) {
@@ -596,11 +694,13 @@ export class DeEnTranslator {
         this.cognateList(part)
       );
     }
-    // non-final parts often drop a final -e/-en: Sprach|modell, Such|maschine, Lern|rate
+    // non-final parts: nouns first, which often drop a final -e/-en (Sprach|modell, Such|maschine);
+    // then adjectives and verb stems (Echt|zeit, Lern|rate)
     return (
       this.get(cap) ??
+      firstHit(['e', 'en', 'n'], (s) => this.get(cap + s)) ??
       this.get(part) ??
-      firstHit(['e', 'en', 'n'], (s) => this.get(cap + s) ?? this.get(part + s)) ??
+      firstHit(['e', 'en', 'n'], (s) => this.get(part + s)) ??
       this.cognateList(part)
     );
   }
@@ -685,6 +785,21 @@ export class DeEnTranslator {
   }
 }
 
+/** A loanword's own spelling is its best rendering: "Online" → online (not "internet"). */
+function preferLoanword(lower: string, en: readonly string[]): readonly string[] {
+  const i = en.findIndex((e) => e.toLowerCase() === lower);
+  return i <= 0 ? en : [en[i] ?? lower, ...en.filter((_, j) => j !== i)];
+}
+
+/** Same word in both languages, give or take spelling (Produkt / product, Qualität / quality)? */
+function isCognate(de: string, en: string): boolean {
+  const a = de.toLowerCase().replace(/ä/g, 'a').replace(/ö/g, 'o').replace(/ü/g, 'u').replace(/[kz]/g, 'c');
+  const b = en.toLowerCase().replace(/z/g, 's').replace(/k/g, 'c');
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i >= 4 && i >= 0.55 * Math.min(a.length, b.length);
+}
+
 function firstHit<T>(items: readonly string[], f: (s: string) => T | undefined): T | undefined {
   for (const it of items) {
     const r = f(it);
@@ -698,13 +813,16 @@ function firstHit<T>(items: readonly string[], f: (s: string) => T | undefined):
  * Such tokens are kept as written.
  */
 function isTechnical(tok: string): boolean {
-  const head = tok.replace(/[-/].*$/, '');
-  if (/\d/.test(tok) && !/[-/]/.test(tok)) return true;
+  if (/[-/]/.test(tok)) return false; // compounds are judged part by part
+  if (/\d/.test(tok)) return true;
   if (/^[A-Z]{2,}s?$/.test(tok)) return true; // RAG, GPUs
-  if (/\p{Ll}\p{Lu}/u.test(head) || /^\p{Lu}{2,}\p{Ll}/u.test(head)) return true; // LoRA, QLoRA, PyTorch, MLOps
+  if (/\p{Ll}\p{Lu}/u.test(tok) || /^\p{Lu}{2,}\p{Ll}/u.test(tok)) return true; // LoRA, QLoRA, PyTorch, MLOps
   if (/[_+#@]/.test(tok)) return true; // C++, snake_case
   return false;
 }
+
+/** Conjunctions that start a new clause (for separable-verb particles and English runs). */
+const CLAUSE_WORDS = new Set(['und', 'oder', 'aber', 'sondern', 'dass', 'daß', 'weil', 'wenn', 'ob', 'obwohl', 'während', 'damit', 'sodass', 'bevor', 'nachdem', 'als']);
 
 const ABBREVIATION = /^(?:vs|z\.b|d\.h|u\.a|bzw|usw|etc|ca|evtl|ggf|bspw|inkl|max|min|nr|dr|prof|bzgl|o\.ä|u\.ä|s|vgl)\.$/i;
 
@@ -720,8 +838,8 @@ function tokenize(text: string): Token[] {
     const prevEndsSentence = prevRaw.endsWith('.') && !ABBREVIATION.test(prevRaw);
     const sentenceStart =
       out.length === 0 || prevEndsSentence || /[!?:\n]|\.\s|^\s*\.|#|\*\*|^\s*[-*]\s/.test(between) || /^\d+[.)]$/.test(prevRaw);
-    if (out.length > 0 && (sentenceStart || /[,;:()"“”„«»]/.test(between))) clause++;
     let t = m[0].replace(/[’]/g, "'");
+    if (out.length > 0 && (sentenceStart || /[,;:()"“”„«»]/.test(between) || CLAUSE_WORDS.has(t.toLowerCase()))) clause++;
     prevRaw = t;
     t = t.replace(/[.']+$/, '').replace(/'s$/, '');
     last = (m.index ?? 0) + m[0].length;
