@@ -1,6 +1,9 @@
 import type { Chunk } from '../src/ports/chunk.js';
 import type { EvalItem, GoldRef } from './dataset.js';
 
+/** What gold resolution needs of a chunk: its id and its span in its file (qbank's or a baseline's). */
+export type SpanChunk = Pick<Chunk, 'id' | 'start' | 'end'>;
+
 /** Per item, per facet: the ids of the chunks that satisfy it. */
 export type ResolvedGold = Map<string, Set<string>[]>;
 
@@ -11,7 +14,7 @@ export class GoldResolutionError extends Error {}
  * Maps each gold reference to the chunks that hold it. A quote is held by every chunk whose
  * source span covers at least half of the quote's span, so a label survives re-chunking.
  */
-export function resolveGold(items: readonly EvalItem[], chunksByFile: ReadonlyMap<string, readonly Chunk[]>, fileText: (file: string) => string): ResolvedGold {
+export function resolveGold(items: readonly EvalItem[], chunksByFile: ReadonlyMap<string, readonly SpanChunk[]>, fileText: (file: string) => string): ResolvedGold {
   const out: ResolvedGold = new Map();
   for (const item of items) {
     out.set(
@@ -26,7 +29,7 @@ export function resolveGold(items: readonly EvalItem[], chunksByFile: ReadonlyMa
   return out;
 }
 
-function chunksFor(ref: GoldRef, chunksByFile: ReadonlyMap<string, readonly Chunk[]>, fileText: (file: string) => string, itemId: string): string[] {
+function chunksFor(ref: GoldRef, chunksByFile: ReadonlyMap<string, readonly SpanChunk[]>, fileText: (file: string) => string, itemId: string): string[] {
   if ('chunkId' in ref) return [ref.chunkId];
   const chunks = chunksByFile.get(ref.file) ?? [];
   if (!('quote' in ref)) return chunks.map((c) => c.id);

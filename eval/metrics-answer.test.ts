@@ -7,9 +7,16 @@ const embedder = new BagEmbedder();
 describe('answerStatements', () => {
   it('splits sentences and keeps their citation markers', () => {
     expect(answerStatements('KV caches store keys and values [1]. They grow with sequence length [2, 3].')).toEqual([
-      { text: 'KV caches store keys and values.', cites: [1] },
-      { text: 'They grow with sequence length.', cites: [2, 3] },
+      { text: 'KV caches store keys and values', cites: [1] },
+      { text: 'They grow with sequence length', cites: [2, 3] },
     ]);
+    // Extractive style: the marker follows the sentence's full stop.
+    expect(answerStatements('Attention is a weighted sum. [1] Scaling keeps variance constant. [2]')).toEqual([
+      { text: 'Attention is a weighted sum.', cites: [1] },
+      { text: 'Scaling keeps variance constant.', cites: [2] },
+    ]);
+    // LLM style: one marker group covers the sentences before it.
+    expect(answerStatements('It is cheap. It is fast [1][2].').map((s) => s.cites)).toEqual([[1, 2], [1, 2]]);
     expect(answerStatements('')).toEqual([]);
   });
 });

@@ -15,28 +15,35 @@ export interface AnswerStatement {
   cites: number[];
 }
 
-const MARKER = /\s*\[(\d+(?:\s*,\s*\d+)*)\]/g;
+const MARKERS = /(?:\s*\[\d+(?:\s*,\s*\d+)*\])+/g;
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
 /**
- * Splits an answer into statements. A citation marker `[n]` (or `[n, m]`) belongs to the
- * sentence it ends; markers are removed from the statement text.
+ * Splits an answer into statements. Citation markers `[n]` (or `[n, m]`, or `[1][2]`) end a
+ * cited span: every sentence of the text before them, back to the previous marker, carries
+ * them. Works for extractive answers ("Sentence. [1] Sentence. [2]") and LLM answers
+ * ("Sentence one. Sentence two [1][2]."). Markers are removed from the statement text.
  *
  * @example
  * answerStatements('KV caches store keys [1]. They grow with length [2].')
- * // [{ text: 'KV caches store keys.', cites: [1] }, { text: 'They grow with length.', cites: [2] }]
+ * // [{ text: 'KV caches store keys', cites: [1] }, { text: 'They grow with length', cites: [2] }]
  */
 export function answerStatements(answer: string): AnswerStatement[] {
+  const spans: { text: string; cites: number[] }[] = [];
+  let last = 0;
+  for (const m of answer.matchAll(MARKERS)) {
+    spans.push({ text: answer.slice(last, m.index), cites: [...m[0].matchAll(/\d+/g)].map((x) => Number(x[0])) });
+    last = (m.index ?? 0) + m[0].length;
+  }
+  spans.push({ text: answer.slice(last), cites: [] });
   const out: AnswerStatement[] = [];
-  for (const { segment } of segmenter.segment(answer)) {
-    const cites = [...segment.matchAll(MARKER)].flatMap((m) => (m[1] ?? '').split(',').map((n) => Number(n.trim())));
-    const text = segment.replace(MARKER, '').replace(/\s+/g, ' ').trim();
-    if (text.length === 0) {
-      // A marker that the segmenter split off belongs to the statement before it.
-      out.at(-1)?.cites.push(...cites);
+  for (const span of spans) {
+    const sentences = [...segmenter.segment(span.text)].map((x) => x.segment.replace(/\s+/g, ' ').trim()).filter((t) => /[\p{L}\p{N}]{2}/u.test(t));
+    if (sentences.length === 0) {
+      out.at(-1)?.cites.push(...span.cites);
       continue;
     }
-    if (/[\p{L}\p{N}]/u.test(text)) out.push({ text, cites });
+    for (const text of sentences) out.push({ text, cites: [...span.cites] });
   }
   return out;
 }

@@ -26,6 +26,10 @@ Usage:
   qbank serve [--port 8787] [--host 127.0.0.1] [--no-ingest]
                                               refresh the index, then serve the study page,
                                               the widget and the HTTP API (docs at /docs)
+  qbank eval [--dataset dev,auto] [--no-baseline] [--no-variants] [--out DIR]
+  qbank eval --peer anthropic-docs|anthropic-codebase [--peer-dir DIR]
+                                              retrieval and answer quality of every configuration,
+                                              as a table, report.json and report.html (qbank eval --help)
   qbank help
 
 Common flags:
@@ -55,6 +59,9 @@ export async function main(argv: string[], io: { out: NodeJS.WritableStream; err
         return await askCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
+      case 'eval':
+        // The harness and its LangChain baseline load only for this command.
+        return await (await import('../../eval/cli.js')).evalCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
