@@ -3,8 +3,8 @@
  *
  *   npm run bench:api -- [--duration 20] [--connections 16] [--unique]
  *
- * Starts `qbank serve` as a child process on a random loopback port (rate limit off, the
- * index refreshed as `npm start` does), waits until /readyz is 200, then drives it with
+ * Starts `qbank serve` as a child process on a random loopback port, as `npm start` does (same
+ * heap cap, index refreshed; rate limit off), waits until /readyz is 200, then drives it with
  * autocannon: /v1/search, then /v1/ask (extractive), each for `duration` seconds (at most 60)
  * over `connections` keep-alive connections. Queries rotate over the bank's question titles,
  * so after the first pass their embeddings come from the query cache; `--unique` makes every
@@ -22,6 +22,8 @@ import { packageRoot } from '../src/util/package-root.js';
 const { values } = parseArgs({ options: { duration: { type: 'string' }, connections: { type: 'string' }, unique: { type: 'boolean' } } });
 const duration = Math.min(60, Math.max(1, Number(values.duration ?? 20)));
 const connections = Math.min(64, Math.max(1, Number(values.connections ?? 16)));
+/** The V8 old-space cap of `npm start` (package.json), MB. */
+const HEAP_MB = 256;
 const TARGETS = { search: { p50: 15, p99: 50, rps: 200 }, ask: { p50: 60, p99: 150, rps: 0 } };
 
 function rssOf(pid: number): number {
@@ -30,7 +32,8 @@ function rssOf(pid: number): number {
 }
 
 async function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'qbank.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
+  // The same V8 heap cap as `npm start`: without it V8 lets garbage grow the heap for minutes on a big machine.
+  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, join(packageRoot(), 'bin', 'qbank.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
     env: { ...process.env, QBANK_RATE_LIMIT_PER_MIN: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
