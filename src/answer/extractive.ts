@@ -23,9 +23,14 @@ export interface ExtractiveOptions {
   sentencesPerPassage: number;
   /** Relevance vs novelty in maximal-marginal-relevance selection. 0–1, default 0.75. */
   lambda: number;
+  /** Words taken in order from the matched question's own answer before other passages are drawn on. 0–400, default 110. */
+  leadWords: number;
 }
 
-export const DEFAULT_EXTRACTIVE_OPTIONS: ExtractiveOptions = { minWords: 80, maxWords: 200, maxPassages: 4, sentencesPerPassage: 14, lambda: 0.75 };
+/** Bonus by passage rank: the top passage is usually the bank's answer to this very question. */
+const PASSAGE_PRIOR = [0.25, 0.1, 0.05];
+
+export const DEFAULT_EXTRACTIVE_OPTIONS: ExtractiveOptions = { minWords: 80, maxWords: 200, maxPassages: 4, sentencesPerPassage: 14, lambda: 0.75, leadWords: 110 };
 
 export interface ExtractiveDeps {
   /** Embeds sentences (a cached embedder: the same sentence is embedded once). */
@@ -59,10 +64,15 @@ export class ExtractiveAnswerer implements Answerer {
   async answer(question: string, passages: readonly SearchResult[]): Promise<{ answer: string; citations: Citation[]; answerer: 'extractive' }> {
     const o = this.options;
     const candidates: Candidate[] = [];
-    passages.slice(0, o.maxPassages).forEach((passage, passageRank) => {
+    // Question lists hold questions, not answers: quote them only when nothing else was found.
+    const answering = passages.filter((p) => p.meta.kind !== 'question-list');
+    (answering.length > 0 ? answering : passages).slice(0, o.maxPassages).forEach((passage, passageRank) => {
       const text = this.deps.fileText(passage.source.file);
       const markdown = !passage.source.file.endsWith('.txt') || text.startsWith('---') || text.startsWith('#');
-      for (const sentence of splitSentences(text, passage.source.start, passage.source.end, { markdown }).filter(isStatement).slice(0, o.sentencesPerPassage)) {
+      // A question answered in several parts is read whole, in the bank's order.
+      const spans = [{ start: passage.source.start, end: passage.source.end }, ...(passage.parts ?? [])].sort((a, b) => a.start - b.start);
+      const sentences = spans.flatMap((span) => splitSentences(text, span.start, span.end, { markdown })).map((sentence, index) => ({ ...sentence, index }));
+      for (const sentence of sentences.filter(isStatement).slice(0, o.sentencesPerPassage)) {
         candidates.push({ passage, passageRank, sentence, terms: new Set(analyze(sentence.text, passage.meta.lang === 'de' ? 'de' : 'en')), relevance: 0, vector: undefined });
       }
     });
@@ -76,8 +86,8 @@ export class ExtractiveAnswerer implements Answerer {
     for (const c of candidates) {
       const sim = qv && c.vector ? dot(qv, c.vector) : 0;
       const overlap = queryTerms.size === 0 ? 0 : [...queryTerms].filter((t) => c.terms.has(t)).length / queryTerms.size;
-      // Earlier passages and a passage's opening sentences carry its definition.
-      c.relevance = sim + 0.3 * overlap + 0.15 / (1 + c.passageRank) + 0.05 / (1 + c.sentence.index);
+      // The best passage is the bank's own answer, and an answer's opening sentences carry its definition.
+      c.relevance = sim + 0.3 * overlap + (PASSAGE_PRIOR[c.passageRank] ?? 0) + 0.1 / (1 + c.sentence.index);
     }
 
     const selected = select(candidates, comparisonSides(question), o);
@@ -112,9 +122,18 @@ function select(candidates: Candidate[], sides: string[][] | undefined, o: Extra
     chosen.push(c);
     words += wordsOf(c);
   };
-  // A comparison covers each side first with its best sentence.
+  // The matched question's own answer leads, in the bank's order: its opening sentences that
+  // bear on the question (a lead that drifts off topic is cut short).
+  const lead = candidates.filter((c) => c.passageRank === 0 && c.passage.meta.kind === 'qa');
+  const leadBest = Math.max(0, ...lead.map((c) => c.relevance));
+  for (const c of lead) {
+    if (words >= o.leadWords || words + wordsOf(c) > o.maxWords) break;
+    if (c.relevance >= 0.45 * leadBest) take(c);
+  }
+  // A comparison covers each side with its best sentence.
   if (sides) {
     for (const side of sides) {
+      if (chosen.some((c) => side.some((t) => c.terms.has(t)))) continue;
       const best = candidates
         .filter((c) => !chosen.includes(c) && side.some((t) => c.terms.has(t)))
         .sort((a, b) => b.relevance - a.relevance)[0];
@@ -133,6 +152,9 @@ function select(candidates: Candidate[], sides: string[][] | undefined, o: Extra
       }
     }
     if (!best) break;
+    // Past a short answer, stop rather than pad it with sentences much weaker than the first.
+    const strongest = Math.max(...chosen.map((c) => c.relevance));
+    if (chosen.length > 0 && words >= o.minWords / 2 && best.relevance < 0.8 * strongest) break;
     // Never repeat a sentence that says the same as one already chosen.
     if (redundancy(best) > 0.92) {
       candidates = candidates.filter((c) => c !== best);
@@ -147,11 +169,17 @@ function select(candidates: Candidate[], sides: string[][] | undefined, o: Extra
  * Whether a sentence can stand in an answer: a statement of a few words, not a question from a
  * list, not a lead-in ending in a colon, not a table row whose cells the scrape ran together.
  */
+const PROMPT_START = /^(?:design|explain|describe|walk (?:me )?through|compare|discuss|implement|build|write|derive|how|what|why|when|which|who|where|tell me|you have|you're|you are|your|imagine|suppose|given|create|name|list)\b/i;
+
 export function isStatement(s: SourceSentence): boolean {
   const t = s.text.trim();
   if (t.endsWith('?') || t.endsWith(':')) return false;
+  // Interview prompts ("Design a RAG system …", "Walk through …") are questions, not statements.
+  if (PROMPT_START.test(t)) return false;
   if (t.split(/\s+/).length < 6) return false;
-  const runTogether = t.match(/[a-z0-9)][A-Z][a-z]|[a-z][0-9]|[0-9][A-Z]/g)?.length ?? 0;
+  // Table rows whose cells the scrape ran together ("MQA1 (shared across all)Smallest KV cache").
+  if (/\)[A-Z~]|^[A-Z]{2,}[a-z0-9]\b|[a-z][A-Z]{2,}[a-z]/.test(t)) return false;
+  const runTogether = t.match(/[a-z0-9)][A-Z][a-z]/g)?.length ?? 0;
   return runTogether < 2;
 }
 

@@ -20,3 +20,14 @@ describe('splitSentences', () => {
     expect(sentences.map((s) => s.index)).toEqual([0, 1, 2]);
   });
 });
+
+describe('splitSentences with a lead-in and its list', () => {
+  const file = 'Answer\n\nLoRA (Low-Rank Adaptation):\n\n  • Freezes all original weights\n  • Adds small trainable low-rank matrices\n\nQLoRA quantizes the base model to 4 bits before training adapters.\n';
+  const sentences = splitSentences(file, 0, file.length);
+  it('keeps the lead-in and its items as one unit quoted exactly', () => {
+    expect(sentences[0]?.text).toBe('LoRA (Low-Rank Adaptation): Freezes all original weights; Adds small trainable low-rank matrices.');
+    expect(file.slice(sentences[0]?.start, sentences[0]?.end)).toBe(sentences[0]?.quote);
+    expect(sentences[0]?.quote).toContain('• Freezes all original weights\n  • Adds small');
+    expect(sentences[1]?.text).toBe('QLoRA quantizes the base model to 4 bits before training adapters.');
+  });
+});

@@ -49,6 +49,8 @@ export interface SearchResult {
   };
   /** Ids of passages folded into this one: other parts of the same question, near-identical passages. */
   duplicates?: string[];
+  /** The other parts of the same question folded into this result, with their spans in the same file. */
+  parts?: { id: string; start: number; end: number }[];
 }
 
 export interface SearchResponse {
@@ -165,7 +167,6 @@ export class Searcher {
     const results: SearchResult[] = [];
     const keptVectors: { result: SearchResult; vector: Float32Array }[] = [];
     for (const o of order) {
-      if (results.length >= k) break;
       const chunk = chunkById.get(o.id);
       if (!chunk) continue;
       const v = vectors.get(o.id);
@@ -175,8 +176,11 @@ export class Searcher {
       const twin = sibling ?? (v ? keptVectors.find((kv) => dot(kv.vector, v) >= DUPLICATE_COSINE)?.result : undefined);
       if (twin) {
         (twin.duplicates ??= []).push(chunk.id);
+        if (sibling) (twin.parts ??= []).push({ id: chunk.id, start: chunk.start, end: chunk.end });
         continue;
       }
+      // Past k results, candidates only fold into the results already chosen.
+      if (results.length >= k) continue;
       const f = fusedById.get(o.id);
       const scores: StageScores = {};
       if (f?.scores['bm25'] !== undefined) scores.bm25 = round(f.scores['bm25']);
