@@ -45,9 +45,9 @@ export function passAtK(retrievedContents: readonly string[], goldenContents: re
   return goldenContents.filter((g) => top.includes(g.trim())).length / goldenContents.length;
 }
 
-/** `golden_chunk_uuids` is a Python literal: `[['uuid', 0], …]`. */
-export function parsePythonPairs(literal: string): [string, number][] {
-  return JSON.parse(literal.replace(/'/g, '"')) as [string, number][];
+/** `golden_chunk_uuids`: a JSON list of `[doc uuid, chunk index]` pairs, or the same as a Python literal string. */
+export function parsePythonPairs(value: string | [string, number][]): [string, number][] {
+  return typeof value === 'string' ? (JSON.parse(value.replace(/'/g, '"')) as [string, number][]) : value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ async function peerCodebase(config: Config, dir: string, dataDir: string, progre
   const queries = readFileSync(join(dir, 'evaluation_set.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as { query: string; golden_chunk_uuids: string });
+    .map((l) => JSON.parse(l) as { query: string; golden_chunk_uuids: string | [string, number][] });
   const rows: PeerReport['rows'] = PUBLISHED_CODEBASE.map((p) => ({ pipeline: p.pipeline, published: true, metrics: p.metrics }));
   let latency: LatencyFigures | undefined;
   await withSearch(c, progressStream, async (search) => {

@@ -81,7 +81,7 @@ export function formatReport(r: EvalReport): string {
     out.push(`Peer benchmark ${p.name}: ${p.queries} queries over ${p.corpus}`);
     const keys = [...new Set(p.rows.flatMap((x) => Object.keys(x.metrics)))];
     out.push(table(['pipeline', ...keys], p.rows.map((x) => [`${x.published ? '(published) ' : ''}${x.pipeline}`, ...keys.map((k) => (x.metrics[k] === undefined ? '–' : k.includes('%') || k.startsWith('Pass') ? `${(x.metrics[k] ?? 0).toFixed(2)}%` : f3(x.metrics[k])))]), 30));
-    out.push(`  targets: ${Object.entries(p.targets).map(([k, v]) => `${k} ≥ ${v}`).join(', ')}`);
+    out.push(`  targets: ${Object.entries(p.targets).map(([k, v]) => `${k} ≥ ${v}`).join(', ')}${p.latencyMs ? `; qbank default p50 ${ms(p.latencyMs.p50)} ms, p95 ${ms(p.latencyMs.p95)} ms per query` : ''}`);
     for (const n of p.notes) out.push(`  ${n}`);
   }
   if (r.worst.length > 0) {
