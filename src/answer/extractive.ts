@@ -78,7 +78,8 @@ export class ExtractiveAnswerer implements Answerer {
     });
     if (candidates.length === 0) return { answer: '', citations: [], answerer: 'extractive' };
 
-    const [qv, ...vectors] = await this.deps.embedder.embed([question, ...candidates.map((c) => c.sentence.text)], 'passage');
+    // The question as a query: the searcher embedded the same text a moment ago, so its cache answers.
+    const [[qv], vectors] = await Promise.all([this.deps.embedder.embed([question], 'query'), this.deps.embedder.embed(candidates.map((c) => c.sentence.text), 'passage')]);
     candidates.forEach((c, i) => {
       c.vector = vectors[i];
     });
