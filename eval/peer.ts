@@ -97,7 +97,7 @@ async function withSearch<T>(config: Config, progressStream: NodeJS.WritableStre
 
 /** The record id of a JSON-chunk id (`<file>#<record id>`). */
 function recordId(chunkId: string): string {
-  return chunkId.slice(chunkId.indexOf('#') + 1).replace(/~\d+$/, '');
+  return chunkId.slice(chunkId.indexOf('#') + 1).replace(/~p\d+$/, '').replace(/~\d+$/, '');
 }
 
 export async function runPeer(name: PeerName, config: Config, peerDir: string, dataDir: string, progress: Progress, progressStream?: NodeJS.WritableStream): Promise<PeerReport> {

@@ -7,7 +7,7 @@ import type { SourceFile } from './source-files.js';
 
 /** Parses and chunks one source file according to its format. */
 export function chunkSource(source: SourceFile, options: { chunk: ChunkOptions; jsonFields: JsonFieldMap }): Chunk[] {
-  if (source.format === 'json') return chunksFromJson(source.file, source.text, options.jsonFields, detectLanguage);
+  if (source.format === 'json') return chunksFromJson(source.file, source.text, options.jsonFields, detectLanguage, options.chunk.maxChars);
   const markdown = source.format === 'markdown' || looksLikeMarkdown(source.text);
   const doc = parseDocument(source.text, { markdown });
   const declared = doc.frontmatter['lang'];

@@ -18,7 +18,7 @@ export class JsonRecordsError extends Error {}
  * field map, `{chunk_link, chunk_heading, text}`). Offsets point at each record's text value
  * inside the JSON source, so `source.slice(start, end)` is the (JSON-escaped) passage.
  */
-export function chunksFromJson(file: string, source: string, fields: JsonFieldMap, lang: (text: string) => string): Chunk[] {
+export function chunksFromJson(file: string, source: string, fields: JsonFieldMap, lang: (text: string) => string, maxChars = Number.POSITIVE_INFINITY): Chunk[] {
   const errors: ParseError[] = [];
   const tree = parseTree(source, errors, { allowTrailingComma: false, disallowComments: true });
   const firstError = errors[0];
@@ -42,20 +42,30 @@ export function chunksFromJson(file: string, source: string, fields: JsonFieldMa
     let id = sourceId ? `${file}#${sourceId}` : createHash('sha256').update(`${file}\u0000${text}`).digest('hex').slice(0, 16);
     if (ids.has(id)) id = `${id}~${i}`;
     ids.add(id);
-    const chunk: Chunk = {
-      id,
-      file,
-      start: textNode.offset + 1,
-      end: textNode.offset + textNode.length - 1,
-      text: text.trim(),
-      embedText: title ? `${title}\n${text.trim()}` : text.trim(),
-      section: [],
-      lang: lang(text),
-      kind: 'record',
-      footnotes: url ? [{ id: sourceId ?? url, url }] : [],
-    };
-    if (title) chunk.title = title;
-    chunks.push(chunk);
+    // A long record is split like a long answer (the embedder reads only its first ~256 word
+    // pieces); every part keeps the record's title and id, so search folds them into one result.
+    const rawStart = textNode.offset + 1;
+    const rawEnd = textNode.offset + textNode.length - 1;
+    const pieces = text.trim().length > maxChars ? splitText(text, maxChars) : [{ from: 0, to: text.length }];
+    const toRaw = pieces.length > 1 ? rawOffsets(source.slice(rawStart, rawEnd)) : undefined;
+    pieces.forEach((piece, index) => {
+      const part = text.slice(piece.from, piece.to).trim();
+      const chunk: Chunk = {
+        id: pieces.length > 1 ? `${id}~p${index}` : id,
+        file,
+        start: toRaw ? rawStart + (toRaw[piece.from] ?? 0) : rawStart,
+        end: toRaw ? rawStart + (toRaw[piece.to] ?? rawEnd - rawStart) : rawEnd,
+        text: part,
+        embedText: title ? `${title}\n${part}` : part,
+        section: [],
+        lang: lang(text),
+        kind: 'record',
+        footnotes: url ? [{ id: sourceId ?? url, url }] : [],
+      };
+      if (title) chunk.title = title;
+      if (pieces.length > 1) chunk.part = { index, count: pieces.length };
+      chunks.push(chunk);
+    });
   });
   return chunks;
 }
@@ -70,4 +80,48 @@ function property(object: Node, key: string): Node | undefined {
 
 function stringValue(node: Node | undefined): string | undefined {
   return node && (node.type === 'string' || node.type === 'number') && String(node.value).trim() !== '' ? String(node.value) : undefined;
+}
+
+/** Cuts text into pieces of at most `max` characters at paragraph, then line, then sentence boundaries. */
+function splitText(text: string, max: number): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  let from = 0;
+  while (text.length - from > max) {
+    const window = text.slice(from, from + max);
+    const cut = lastBoundary(window, /\n\s*\n/g) ?? lastBoundary(window, /\n/g) ?? lastBoundary(window, /[.!?]\s+/g) ?? lastBoundary(window, /\s+/g) ?? max;
+    out.push({ from, to: from + cut });
+    from += cut;
+  }
+  if (text.slice(from).trim()) out.push({ from, to: text.length });
+  return out;
+}
+
+/** The end of the last match in the second half of the window, so pieces are not tiny. */
+function lastBoundary(window: string, re: RegExp): number | undefined {
+  let best: number | undefined;
+  for (const m of window.matchAll(re)) {
+    const end = (m.index ?? 0) + m[0].length;
+    if (end >= window.length / 2 && end < window.length) best = end;
+  }
+  return best;
+}
+
+/**
+ * For the raw contents of a JSON string literal, the raw offset of each decoded character
+ * (and one past the end), so a piece of the decoded text maps back to its exact source span.
+ */
+function rawOffsets(raw: string): number[] {
+  const map: number[] = [];
+  for (let i = 0; i < raw.length; ) {
+    map.push(i);
+    if (raw[i] !== '\\') {
+      const code = raw.codePointAt(i) ?? 0;
+      const width = code > 0xffff ? 2 : 1;
+      if (width === 2) map.push(i + 1);
+      i += width;
+    } else if (raw[i + 1] === 'u') i += 6;
+    else i += 2;
+  }
+  map.push(raw.length);
+  return map;
 }

@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     const c = loadConfig({}, {}, '/tmp/work');
     expect(c.store).toEqual({ kind: 'sqlite', path: '/tmp/work/.qbank/index.sqlite' });
     expect(c.embedder).toMatchObject({ kind: 'local', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', dimensions: 384, allowRemote: false });
-    expect(c.retrieval).toMatchObject({ rrfK: 60, bm25TopN: 50, denseTopN: 50, topK: 5 });
+    expect(c.retrieval).toMatchObject({ rrfK: 100, bm25TopN: 50, denseTopN: 50, topK: 5 });
   });
   it('lets a flag win over its environment variable', () => {
     const c = loadConfig({ dataDir: '/flag' }, { QBANK_DATA_DIR: '/env' }, '/');

@@ -171,8 +171,8 @@ export class Searcher {
       if (!chunk) continue;
       const v = vectors.get(o.id);
       // Another part of a question already listed, or a near-identical passage, folds into it.
-      const question = chunk.part && chunk.questionNumber !== undefined ? `${chunk.file}#${chunk.questionNumber}` : undefined;
-      const sibling = question ? results.find((r) => r.meta.part && `${r.source.file}#${r.meta.questionNumber}` === question) : undefined;
+      const unit = unitOf(chunk);
+      const sibling = unit ? results.find((r) => unitOf(r) === unit) : undefined;
       const twin = sibling ?? (v ? keptVectors.find((kv) => dot(kv.vector, v) >= DUPLICATE_COSINE)?.result : undefined);
       if (twin) {
         (twin.duplicates ??= []).push(chunk.id);
@@ -210,6 +210,19 @@ export class Searcher {
     if (translated) response.translated = translated;
     return response;
   }
+}
+
+/**
+ * The unit a split chunk belongs to — a question answered in parts, or a long JSON record —
+ * so its parts fold into one result; `undefined` for an unsplit chunk.
+ */
+function unitOf(c: Pick<Chunk, 'file' | 'part' | 'questionNumber' | 'footnotes' | 'title'> | SearchResult): string | undefined {
+  if ('source' in c) {
+    if (!c.meta.part) return undefined;
+    return c.meta.questionNumber !== undefined ? `${c.source.file}#q${c.meta.questionNumber}` : `${c.source.file}#r${c.meta.footnotes?.[0]?.id ?? c.source.title ?? ''}`;
+  }
+  if (!c.part) return undefined;
+  return c.questionNumber !== undefined ? `${c.file}#q${c.questionNumber}` : `${c.file}#r${c.footnotes[0]?.id ?? c.title ?? ''}`;
 }
 
 /**
