@@ -24,6 +24,8 @@ import { PassThroughReranker } from './search/pass-through-reranker.js';
 import { Searcher, type QueryTranslator } from './search/searcher.js';
 import { QdrantStore } from './store/qdrant/qdrant-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { LlmJudge } from './study/llm-judge.js';
+import { StudyService } from './study/study-service.js';
 
 /**
  * The composition root: the one place that reads the validated config and picks adapters.
@@ -167,6 +169,17 @@ export function createAskService(config: Config, searcher: Searcher, embedder: E
   return new AskService({ searcher, extractive, llm, llmDeadlineMs: config.llm.timeoutMs });
 }
 
+/**
+ * Study mode over the index: quiz questions and grading against the bank's model answers, with
+ * the configured language model judging coverage when there is one.
+ */
+export function createStudyService(config: Config, store: Store, searcher: Searcher, embedder: Embedder, corpus: CorpusFiles = new CorpusFiles(config.corpusDir), random?: () => number): StudyService {
+  const deps: ConstructorParameters<typeof StudyService>[0] = { store, embedder, searcher, fileText: (f) => corpus.text(f), translator: createTranslator() };
+  if (config.llm.kind === 'openai') deps.judge = new LlmJudge({ model: createChatModel(config.llm) }, { timeoutMs: config.llm.timeoutMs });
+  if (random) deps.random = random;
+  return new StudyService(deps);
+}
+
 /** The API over the configured index, model and answerers, as `qbank serve` runs it. */
 export interface ApiRuntime {
   app: ReturnType<typeof createApi>;
@@ -182,8 +195,9 @@ export async function createApiRuntime(config: Config, extra: Pick<ApiDeps, 'cli
   const corpus = new CorpusFiles(config.corpusDir);
   const searcher = createSearcher(config, store, embedder);
   const ask = createAskService(config, searcher, embedder, corpus);
+  const study = createStudyService(config, store, searcher, embedder, corpus);
   const state = { modelLoaded: false, detail: 'loading the embedding model' };
-  const app = createApi({ ask, searcher, store, corpus, options: config.server, ready: () => ({ ok: state.modelLoaded, detail: state.detail }), ...extra });
+  const app = createApi({ ask, searcher, store, corpus, study, options: config.server, ready: () => ({ ok: state.modelLoaded, detail: state.detail }), ...extra });
   return {
     app,
     async warmUp() {
