@@ -11,6 +11,7 @@ import type { Answer, AnswerEvent, AnswerRequest } from '../ports/answerer.js';
 import type { Store } from '../ports/store.js';
 import type { CorpusFiles } from '../corpus/file-text.js';
 import type { Searcher, SearchRequest } from '../search/searcher.js';
+import type { StudyService } from '../study/study-service.js';
 import { InvalidInputError } from '../errors.js';
 import { searchJson } from '../search/search-json.js';
 import { apiKeyMatcher, presentedKey, sha256 } from './api-key.js';
@@ -31,6 +32,7 @@ import {
 } from './problem.js';
 import { AskRequestSchema, ChunkIdSchema, ChunkQuerySchema, QuestionsQuerySchema, SearchRequestSchema, toSearchFilter } from './schemas.js';
 import { ResponseCache } from './response-cache.js';
+import { studyRoutes } from './study-routes.js';
 import { loadWebAssets, type Asset } from './static-assets.js';
 import { TokenBuckets } from './token-buckets.js';
 
@@ -58,6 +60,8 @@ export interface ApiDeps {
   assets?: Map<string, Asset>;
   /** Clock of the rate limiter and the index-change check, ms. */
   now?: () => number;
+  /** Study mode (GET /v1/quiz, POST /v1/grade); without it those routes are not served. */
+  study?: Pick<StudyService, 'quiz' | 'grade' | 'llmAvailable'>;
 }
 
 type Env = { Variables: RequestIdVariables };
@@ -85,7 +89,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   const clock = deps.now ?? (() => performance.now());
   const buckets = new TokenBuckets(options.rateLimit, clock);
   const keyMatches = options.apiKey ? apiKeyMatcher(options.apiKey) : undefined;
-  const openapi = openApiDocument({ apiKey: options.apiKey !== undefined });
+  const openapi = openApiDocument({ apiKey: options.apiKey !== undefined, study: deps.study !== undefined });
   const openapiJson = JSON.stringify(openapi);
   const docsHtml = renderDocsPage(openapi);
   const allowed = new Map<string, Set<string>>();
@@ -258,6 +262,8 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     const q = QuestionsQuerySchema.parse(c.req.query());
     return c.json(await catalogue.questions(q));
   });
+
+  if (deps.study) for (const r of studyRoutes(deps.study, readJson)) route(r.method, r.path, r.handler);
 
   route('GET', '/healthz', (c) => c.json({ status: 'ok' }));
   route('GET', '/readyz', (c) => {

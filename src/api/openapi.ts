@@ -21,6 +21,7 @@ import {
   StreamDeltaSchema,
   StreamErrorSchema,
 } from './schemas.js';
+import { STUDY_COMPONENTS, studyOpenApi } from './study-routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -76,9 +77,9 @@ const json = (id: string) => ({ 'application/json': { schema: ref(id) } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
 
 /** The API description, generated from the zod schemas that also validate the requests. */
-export function openApiDocument(options: { apiKey: boolean; version?: string }): OpenApiDocument {
+export function openApiDocument(options: { apiKey: boolean; version?: string; study?: boolean }): OpenApiDocument {
   const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of COMPONENTS) registry.add(schema, { id });
+  for (const [id, schema] of [...COMPONENTS, ...(options.study ? STUDY_COMPONENTS : [])]) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as { schemas: Record<string, Json> };
   for (const s of Object.values(schemas)) {
     delete s['$schema'];
@@ -167,6 +168,7 @@ export function openApiDocument(options: { apiKey: boolean; version?: string }):
           responses: guarded({ '200': { description: 'A page of questions.', content: json('QuestionsPage') }, '400': problem('Invalid parameter.') }),
         }),
       },
+      ...(options.study ? studyOpenApi({ api, guarded, problem, json, ref, queryParameters }) : {}),
       '/healthz': { get: { operationId: 'health', summary: 'Liveness', tags: ['operations'], responses: { '200': { description: 'The process is up.', content: json('Health') } } } },
       '/readyz': {
         get: {
