@@ -26,6 +26,10 @@ Usage:
   qbank serve [--port 8787] [--host 127.0.0.1] [--no-ingest]
                                               refresh the index, then serve the study page,
                                               the widget and the HTTP API (docs at /docs)
+  qbank quiz [--category C] [--difficulty D] [--lang L] [--role R] [--with-answer]
+                                              drill questions of the bank: answer, get a score,
+                                              the points you covered and missed, the model answer
+                                              (qbank quiz --help)
   qbank eval [--dataset dev,auto] [--no-baseline] [--no-variants] [--out DIR]
   qbank eval --peer anthropic-docs|anthropic-codebase [--peer-dir DIR]
                                               retrieval and answer quality of every configuration,
@@ -59,6 +63,8 @@ export async function main(argv: string[], io: { out: NodeJS.WritableStream; err
         return await askCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
+      case 'quiz':
+        return await (await import('./quiz.js')).quizCommand(rest, io);
       case 'eval':
         // The harness and its LangChain baseline load only for this command.
         return await (await import('../../eval/cli.js')).evalCommand(rest, io);
