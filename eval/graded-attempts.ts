@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { normaliseTitle } from '../src/api/catalogue.js';
+import type { CatalogueQuestion } from '../src/study/question-catalogue.js';
+
+const AttemptSchema = z.strictObject({
+  id: z.string().min(1),
+  /** The bank question, by file and title (without its "Q12." number), so the set survives re-chunking. */
+  question: z.strictObject({ file: z.string().min(1), title: z.string().min(1) }),
+  level: z.enum(['good', 'partial', 'wrong']),
+  answer: z.string().min(1).max(5000),
+  /** `held-out`, `held-out-2`: written after the grading defaults were chosen, and not used to choose them (see the comments in the file). */
+  split: z.enum(['calibration', 'held-out', 'held-out-2']).default('calibration'),
+});
+export type GradedAttempt = z.infer<typeof AttemptSchema>;
+export type AttemptLevel = GradedAttempt['level'];
+
+/** Reads `eval/datasets/graded-attempts.jsonl`: one attempt a line; blank lines and `//` comments skipped. */
+export function loadGradedAttempts(path: string): GradedAttempt[] {
+  const out: GradedAttempt[] = [];
+  const ids = new Set<string>();
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line.trim() || line.trim().startsWith('//')) return;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch (cause) {
+        throw new Error(`${path}:${i + 1}: not valid JSON (${(cause as Error).message})`, { cause });
+      }
+      const parsed = AttemptSchema.safeParse(raw);
+      if (!parsed.success) throw new Error(`${path}:${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+      if (ids.has(parsed.data.id)) throw new Error(`${path}:${i + 1}: duplicate id "${parsed.data.id}"`);
+      ids.add(parsed.data.id);
+      out.push(parsed.data);
+    });
+  return out;
+}
+
+/** The catalogue question an attempt names: same file, same title once numbers and punctuation are ignored. */
+export function findQuestion(questions: readonly CatalogueQuestion[], ref: GradedAttempt['question']): CatalogueQuestion | undefined {
+  const title = normaliseTitle(ref.title);
+  return questions.find((q) => q.file === ref.file && q.hasModelAnswer && normaliseTitle(q.title) === title);
+}
