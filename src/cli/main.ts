@@ -118,8 +118,8 @@ export async function runIngest(config: Config, options: { rebuild: boolean; pro
     const deps: Parameters<typeof ingestCorpus>[0] = { store, embedder, embeddedCount: () => embedder.stats.embedded };
     if (progress) deps.onProgress = progress.update;
     const report = await ingestCorpus(deps, { corpusDir: config.corpusDir, chunk: config.chunk, jsonFields: config.jsonFields });
-    await store.close();
-    if (options.rebuild) commitRebuild(config);
+    if (options.rebuild) await commitRebuild(config, store);
+    else await store.close();
     return report;
   } catch (error) {
     await store.close().catch(() => undefined);
