@@ -16,6 +16,8 @@ export const WEB_FILES: Record<string, string> = {
   '/assets/app.js': 'app.js',
   '/assets/sse.js': 'sse.js',
   '/assets/app.css': 'app.css',
+  '/assets/quiz.js': 'quiz.js',
+  '/assets/quiz.css': 'quiz.css',
   '/assets/docs.css': 'docs.css',
   '/assets/favicon.svg': 'favicon.svg',
   '/widget.js': 'widget.js',
