@@ -19,6 +19,8 @@ const RetrievalSchema = z.object({
   denseWeight: z.number().min(0).max(10).default(1),
   /** BM25 leaves out query terms held by more than this share of chunks (speed on large indexes). 0.01–1, default 0.2. */
   bm25MaxDocFraction: z.number().min(0.01).max(1).default(0.2),
+  /** …and terms held by more than this many chunks (BM25 scores every chunk a term matches). 100–10,000,000, default 5000. */
+  bm25MaxDocs: z.number().int().min(100).max(10_000_000).default(5000),
   /** Fused candidates the reranker looks at. 1–200, default 30. */
   rerankDepth: z.number().int().min(1).max(200).default(30),
   /** Default number of results. 1–50, default 5. */
@@ -233,6 +235,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       denseWeight: num('QBANK_DENSE_WEIGHT'),
       rerankDepth: num('QBANK_RERANK_DEPTH'),
       bm25MaxDocFraction: num('QBANK_BM25_MAX_DOC_FRACTION'),
+      bm25MaxDocs: num('QBANK_BM25_MAX_DOCS'),
       topK: num('QBANK_TOP_K'),
     }),
   };

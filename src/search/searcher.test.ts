@@ -73,6 +73,9 @@ describe('pruneCommonTerms', () => {
   it('always keeps the two rarest terms', () => {
     expect(pruneCommonTerms(['model', 'llm'], stats, 0.2)).toEqual(['model', 'llm']);
   });
+  it('also caps the number of chunks a term may hold', () => {
+    expect(pruneCommonTerms(['lora', 'model', 'rank', 'llm'], stats, 1, 10)).toEqual(['lora', 'rank']);
+  });
   it('keeps everything at a fraction of 1', () => {
     expect(pruneCommonTerms(['model', 'lora'], stats, 1)).toEqual(['model', 'lora']);
   });

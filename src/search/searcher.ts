@@ -121,7 +121,7 @@ export class Searcher {
 
     const stats = await this.#termStats(terms);
     const idf = stats ? new Map([...new Set(terms)].map((t) => [t, bm25Idf(stats.docCount, stats.df.get(t) ?? 0)])) : undefined;
-    const keywordTerms = stats ? pruneCommonTerms(terms, stats, retrieval.bm25MaxDocFraction) : terms;
+    const keywordTerms = stats ? pruneCommonTerms(terms, stats, retrieval.bm25MaxDocFraction, retrieval.bm25MaxDocs) : terms;
 
     const wantBm25 = mode !== 'dense';
     const wantDense = mode !== 'bm25';
@@ -230,9 +230,9 @@ function unitOf(c: Pick<Chunk, 'file' | 'part' | 'questionNumber' | 'footnotes' 
  * the ranking (their IDF is near zero) but make BM25 score nearly every chunk, which is what
  * makes keyword search slow on a large index. At least the two rarest terms always stay.
  */
-export function pruneCommonTerms(terms: readonly string[], stats: TermStatistics, maxDocFraction: number): string[] {
-  if (maxDocFraction >= 1 || stats.docCount === 0) return [...terms];
-  const limit = maxDocFraction * stats.docCount;
+export function pruneCommonTerms(terms: readonly string[], stats: TermStatistics, maxDocFraction: number, maxDocs = Number.POSITIVE_INFINITY): string[] {
+  if ((maxDocFraction >= 1 && !Number.isFinite(maxDocs)) || stats.docCount === 0) return [...terms];
+  const limit = Math.min(maxDocFraction * stats.docCount, maxDocs);
   const keep = new Set([...new Set(terms)].filter((t) => (stats.df.get(t) ?? 0) <= limit));
   const rarest = [...new Set(terms)].sort((a, b) => (stats.df.get(a) ?? 0) - (stats.df.get(b) ?? 0)).slice(0, 2);
   for (const t of rarest) keep.add(t);
