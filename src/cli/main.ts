@@ -43,6 +43,14 @@ Common flags:
   --embedder KIND   local | openai (QBANK_EMBEDDER)
 `;
 
+/** The search filters, shared by `search` and `ask`. */
+const FILTER_FLAGS = {
+  file: { type: 'string' },
+  section: { type: 'string' },
+  difficulty: { type: 'string' },
+  lang: { type: 'string' },
+} as const;
+
 const COMMON = {
   corpus: { type: 'string' },
   'data-dir': { type: 'string' },
@@ -182,10 +190,7 @@ async function searchCommand(argv: string[], io: { out: NodeJS.WritableStream; e
     k: { type: 'string' },
     json: { type: 'boolean' },
     mode: { type: 'string' },
-    file: { type: 'string' },
-    section: { type: 'string' },
-    difficulty: { type: 'string' },
-    lang: { type: 'string' },
+    ...FILTER_FLAGS,
   });
   if (values.help) {
     io.out.write(HELP);
@@ -273,10 +278,7 @@ async function askCommand(argv: string[], io: { out: NodeJS.WritableStream; err:
     k: { type: 'string' },
     json: { type: 'boolean' },
     answerer: { type: 'string' },
-    file: { type: 'string' },
-    section: { type: 'string' },
-    difficulty: { type: 'string' },
-    lang: { type: 'string' },
+    ...FILTER_FLAGS,
   });
   if (values.help) {
     io.out.write(HELP);
