@@ -19,6 +19,8 @@ export class JsonRecordsError extends Error {}
  * inside the JSON source, so `source.slice(start, end)` is the (JSON-escaped) passage.
  */
 export function chunksFromJson(file: string, source: string, fields: JsonFieldMap, lang: (text: string) => string, maxChars = Number.POSITIVE_INFINITY): Chunk[] {
+  // jsonc-parser recurses once per level: thousands of levels overflow the stack.
+  if (nestingDepth(source, MAX_DEPTH) > MAX_DEPTH) throw new JsonRecordsError(`it nests arrays or objects more than ${MAX_DEPTH} levels deep; a JSON chunk file is an array of flat records`);
   const errors: ParseError[] = [];
   const tree = parseTree(source, errors, { allowTrailingComma: false, disallowComments: true });
   const firstError = errors[0];
@@ -68,6 +70,28 @@ export function chunksFromJson(file: string, source: string, fields: JsonFieldMa
     });
   });
   return chunks;
+}
+
+/** Deepest nesting of a JSON chunk file read; records are flat, so this is generous. */
+const MAX_DEPTH = 64;
+
+/** How deep `[` and `{` nest outside strings, counting no further than `limit + 1`. */
+function nestingDepth(source: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > max && (max = depth) > limit) return max;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }
 
 function property(object: Node, key: string): Node | undefined {

@@ -4,6 +4,7 @@ import type { Embedder } from '../src/ports/embedder.js';
 import type { Store } from '../src/ports/store.js';
 import { analyze, type AnalyzerLanguage } from '../src/lang/analyzer.js';
 import { CHUNKER_VERSION, type ChunkOptions } from './chunk.js';
+import { defaultChunker, type Chunker } from './isolated-chunker.js';
 import type { JsonFieldMap } from './json-records.js';
 import { listSourceFiles, readSourceFile } from './source-files.js';
 
@@ -44,12 +45,18 @@ export interface IngestDeps {
   /** How many texts the embedder actually computed (a cache in front makes this smaller). */
   embeddedCount?: () => number;
   onProgress?: (event: IngestProgress) => void;
+  /**
+   * Parses and chunks a file. Default `defaultChunker()`: in a worker thread under a deadline,
+   * so a file the parser chokes on is skipped instead of hanging ingestion.
+   */
+  chunker?: Chunker;
 }
 
 /**
  * Brings the index up to date with the corpus directory: unchanged files are left alone, a
  * changed file's chunks are replaced, a removed file's chunks are deleted, and a file that
- * cannot be read or parsed is reported and skipped while its previous chunks stay. All
+ * cannot be read or parsed (or not within its parse deadline, see `IsolatedChunker`) is
+ * reported and skipped while its previous chunks stay. All
  * changes are written in one transaction after every embedding succeeded, so a failure or a
  * killed process leaves the previous index as it was.
  */
@@ -66,40 +73,43 @@ export async function ingestCorpus(deps: IngestDeps, options: IngestOptions): Pr
   const report: IngestReport['files'] = [];
   const pending: { record: FileRecord; chunks: Chunk[] }[] = [];
   const present = new Set<string>();
-  for (const path of paths) {
-    present.add(path);
-    const source = await readSourceFile(options.corpusDir, path);
-    if (!('text' in source)) {
-      report.push({ file: path, status: 'skipped', reason: source.reason });
-      onProgress?.({ phase: 'chunk', file: path, status: 'skipped' });
-      continue;
+  const chunker = deps.chunker ?? defaultChunker();
+  try {
+    for (const path of paths) {
+      present.add(path);
+      const source = await readSourceFile(options.corpusDir, path);
+      if (!('text' in source)) {
+        report.push({ file: path, status: 'skipped', reason: source.reason });
+        onProgress?.({ phase: 'chunk', file: path, status: 'skipped' });
+        continue;
+      }
+      const hash = createHash('sha256').update(source.sha256).update(settingsHash).digest('hex');
+      const before = previous.get(path);
+      if (before && before.hash === hash) {
+        report.push({ file: path, status: 'unchanged', chunks: before.chunkCount });
+        onProgress?.({ phase: 'chunk', file: path, status: 'unchanged' });
+        continue;
+      }
+      let chunks: Chunk[];
+      try {
+        chunks = await chunker.chunk(source, options);
+      } catch (cause) {
+        report.push({ file: path, status: 'skipped', reason: (cause as Error).message });
+        onProgress?.({ phase: 'chunk', file: path, status: 'skipped' });
+        continue;
+      }
+      if (chunks.length === 0) {
+        report.push({ file: path, status: 'skipped', reason: 'no text to index was found in it' });
+        onProgress?.({ phase: 'chunk', file: path, status: 'skipped' });
+        continue;
+      }
+      const status: FileStatus = before ? 'changed' : 'added';
+      report.push({ file: path, status, chunks: chunks.length });
+      onProgress?.({ phase: 'chunk', file: path, status });
+      pending.push({ record: { file: path, hash, chunkCount: chunks.length }, chunks });
     }
-    const hash = createHash('sha256').update(source.sha256).update(settingsHash).digest('hex');
-    const before = previous.get(path);
-    if (before && before.hash === hash) {
-      report.push({ file: path, status: 'unchanged', chunks: before.chunkCount });
-      onProgress?.({ phase: 'chunk', file: path, status: 'unchanged' });
-      continue;
-    }
-    let chunks: Chunk[];
-    try {
-      // The parsers (unified, remark, micromark) load only when a file changed: half a second saved on an unchanged corpus.
-      const { chunkSource } = await import('./chunk-source.js');
-      chunks = chunkSource(source, options);
-    } catch (cause) {
-      report.push({ file: path, status: 'skipped', reason: (cause as Error).message });
-      onProgress?.({ phase: 'chunk', file: path, status: 'skipped' });
-      continue;
-    }
-    if (chunks.length === 0) {
-      report.push({ file: path, status: 'skipped', reason: 'no text to index was found in it' });
-      onProgress?.({ phase: 'chunk', file: path, status: 'skipped' });
-      continue;
-    }
-    const status: FileStatus = before ? 'changed' : 'added';
-    report.push({ file: path, status, chunks: chunks.length });
-    onProgress?.({ phase: 'chunk', file: path, status });
-    pending.push({ record: { file: path, hash, chunkCount: chunks.length }, chunks });
+  } finally {
+    if (!deps.chunker) await chunker.close();
   }
   const removed = [...previous.keys()].filter((f) => !present.has(f));
   for (const file of removed) report.push({ file, status: 'removed' });

@@ -72,7 +72,11 @@ export const remarkQbankBlocks: Plugin<[], Root> = function () {
   };
 };
 
+/** Longest front matter read; YAML's parser is slow on huge mappings, and real front matter is a few lines. */
+const MAX_FRONTMATTER_CHARS = 64 * 1024;
+
 function readFrontmatter(yaml: string): Record<string, unknown> {
+  if (yaml.length > MAX_FRONTMATTER_CHARS) throw new FrontmatterError(`front matter is longer than ${MAX_FRONTMATTER_CHARS / 1024} KiB; keep it to a few fields`);
   let value: unknown;
   try {
     value = parseYaml(yaml);
