@@ -112,6 +112,8 @@ const MAX_DIMENSIONS = 65_536;
 /** Qdrant's default `indexing_threshold` (kB of vectors in a segment before it gets an HNSW graph). */
 const QDRANT_INDEXING_THRESHOLD = 10_000;
 const PAGE = 1000;
+/** Points per upsert request of term, file and statistics points (a few dozen bytes each). */
+const SMALL_POINT_BATCH = 4096;
 
 type Filter = Schemas['Filter'];
 type ScoredPoint = Schemas['ScoredPoint'];
@@ -157,8 +159,10 @@ interface Reads {
  * Consistency: Qdrant has no multi-point transactions. `apply` validates the whole change first,
  * so a bad change writes nothing, and changes from this process run one after another. While a
  * change is being written, other readers can see it partly: a file's new chunks next to its old
- * ones (never a file with neither), and BM25 statistics of before or after. Use `rebuild` for an
- * all-or-nothing switch. Run one writer (ingest) at a time per collection.
+ * ones (never a file with neither), and BM25 statistics of before or after; a connection reuses
+ * statistics it read for up to a second. Use `rebuild` for an all-or-nothing switch. Run one
+ * writer (ingest) at a time per collection; an interrupted one leaves the statistics marked dirty
+ * and the next `apply` recomputes them from the chunks.
  *
  * @example
  * const store = await QdrantStore.connect({ url, collection: 'qbank', shardNumber: 2, replicationFactor: 2, embedderId: e.id, dimensions: e.dimensions });
@@ -610,6 +614,7 @@ export class QdrantStore implements Store {
     if (change.upsert.length > 0) {
       await this.upsertAll(
         change.upsert.map(({ file }) => ({ id: pointId('file', file.file), vector: {}, payload: { doc: 'file', file: file.file, hash: file.hash, chunkCount: file.chunkCount } })),
+        true,
       );
     }
     if (change.remove.length > 0) {
@@ -672,7 +677,7 @@ export class QdrantStore implements Store {
       if (df > 0) upserts.push({ id: pointId('term', term), vector: {}, payload: { doc: 'term', term, df } });
       else if (current.has(key)) deletes.push(pointId('term', term));
     }
-    await this.upsertAll(upserts);
+    await this.upsertAll(upserts, true);
     for (let i = 0; i < deletes.length; i += PAGE) {
       const slice = deletes.slice(i, i + PAGE);
       await admin.run('delete term statistics', () => this.client.delete(this.collection, { wait: true, points: slice }));
@@ -721,9 +726,10 @@ export class QdrantStore implements Store {
     await this.upsertAll([{ id: STATS_ID, vector: {}, payload: { ...stats } }]);
   }
 
-  private async upsertAll(points: Schemas['PointStruct'][]): Promise<void> {
+  /** Upserts in batches, a few in flight; `small` points (no vectors, tiny payload) go in larger batches. */
+  private async upsertAll(points: Schemas['PointStruct'][], small = false): Promise<void> {
     const admin = new Admin(this.client, this.options.url);
-    const size = this.options.writeBatchSize ?? 256;
+    const size = small ? SMALL_POINT_BATCH : (this.options.writeBatchSize ?? 256);
     const batches: Schemas['PointStruct'][][] = [];
     for (let i = 0; i < points.length; i += size) batches.push(points.slice(i, i + size));
     let next = 0;
