@@ -6,6 +6,7 @@ import type { Embedder } from './ports/embedder.js';
 import type { Reranker } from './ports/reranker.js';
 import type { Store } from './ports/store.js';
 import { createApi, type ApiDeps } from './api/app.js';
+import { storeReadiness } from './api/readiness.js';
 import { AskService } from './answer/ask.js';
 import { ExtractiveAnswerer } from './answer/extractive.js';
 import { LlmAnswerer } from './answer/llm.js';
@@ -183,7 +184,7 @@ export function createStudyService(config: Config, store: Store, searcher: Searc
 /** The API over the configured index, model and answerers, as `qbank serve` runs it. */
 export interface ApiRuntime {
   app: ReturnType<typeof createApi>;
-  /** Loads the embedding model; `/readyz` answers 200 once it has. */
+  /** Loads the embedding model; `/readyz` answers 200 once it has, while the index store answers. */
   warmUp(): Promise<void>;
   close(): Promise<void>;
 }
@@ -196,15 +197,17 @@ export async function createApiRuntime(config: Config, extra: Pick<ApiDeps, 'cli
   const searcher = createSearcher(config, store, embedder);
   const ask = createAskService(config, searcher, embedder, corpus);
   const study = createStudyService(config, store, searcher, embedder, corpus);
-  const state = { modelLoaded: false, detail: 'loading the embedding model' };
-  const app = createApi({ ask, searcher, store, corpus, study, options: config.server, ready: () => ({ ok: state.modelLoaded, detail: state.detail }), ...extra });
+  const state = { loaded: false, detail: 'loading the embedding model' };
+  // Ready once the model is loaded, and for as long as the index store answers (Qdrant may go away and come back).
+  const ready = storeReadiness(store, () => state, extra.log ? { log: extra.log } : {});
+  const app = createApi({ ask, searcher, store, corpus, study, options: config.server, ready, ...extra });
   return {
     app,
     async warmUp() {
-      const info = await store.info();
+      await store.info();
       await embedder.embed(['warm up the embedding model'], 'query');
-      state.modelLoaded = true;
-      state.detail = `index open (${info.chunkCount} chunks in ${info.fileCount} files), model ${embedder.id} loaded`;
+      state.loaded = true;
+      state.detail = `model ${embedder.id} loaded`;
     },
     async close() {
       await store.close();

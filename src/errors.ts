@@ -35,6 +35,20 @@ export class IndexUnavailableError extends QbankError {
   }
 }
 
+/**
+ * A request to the index store failed. `status` is the store's HTTP status, absent when no
+ * answer came. `unavailable` is true when the store is down, restarting or overloaded (no
+ * answer, a 5xx or a 429) and a retry later may succeed: the HTTP API answers 503 with
+ * Retry-After, and `/readyz` fails until the store answers again.
+ */
+export class StoreRequestError extends QbankError {
+  readonly unavailable: boolean;
+  constructor(code: string, message: string, readonly status: number | undefined, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.unavailable = status === undefined || status >= 500 || status === 429;
+  }
+}
+
 /** Input from a user (CLI flag, HTTP body, config) is invalid. */
 export class InvalidInputError extends QbankError {
   constructor(message: string, readonly field?: string, options?: { cause?: unknown }) {

@@ -20,6 +20,7 @@ import { chunkContext } from './chunk-context.js';
 import { renderDocsPage } from './docs-page.js';
 import { openApiDocument } from './openapi.js';
 import type { ApiOptions } from './options.js';
+import type { Readiness } from './readiness.js';
 import {
   MethodNotAllowedError,
   NotFoundError,
@@ -49,8 +50,8 @@ export interface ApiDeps {
   searcher: Pick<Searcher, 'search'>;
   store: Store;
   corpus: CorpusFiles;
-  /** Whether the index is open and the model loaded (GET /readyz). */
-  ready: () => { ok: boolean; detail: string };
+  /** Whether the model is loaded and the index answers (GET /readyz); see `storeReadiness`. */
+  ready: () => Readiness | Promise<Readiness>;
   options: ApiOptions;
   /** The client's address, for rate limiting; the Node server passes the socket's. Default: one shared client. */
   clientAddress?: (c: Context) => string | undefined;
@@ -266,8 +267,8 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   if (deps.study) for (const r of studyRoutes(deps.study, readJson)) route(r.method, r.path, r.handler);
 
   route('GET', '/healthz', (c) => c.json({ status: 'ok' }));
-  route('GET', '/readyz', (c) => {
-    const r = deps.ready();
+  route('GET', '/readyz', async (c) => {
+    const r = await deps.ready();
     c.header('Cache-Control', 'no-store');
     return c.json({ ready: r.ok, detail: r.detail, answerers: deps.ask.llmAvailable ? ['extractive', 'llm'] : ['extractive'] }, r.ok ? 200 : 503);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AskService } from '../answer/ask.js';
 import type { Answerer, AnswerEvent } from '../ports/answerer.js';
-import { IndexUnavailableError } from '../errors.js';
+import { IndexUnavailableError, StoreRequestError } from '../errors.js';
 import { buildMemoryIndex, type MemoryIndex } from '../../test/support/memory-index.js';
 import { events, post, testApi } from '../../test/support/test-api.js';
 import { ProblemSchema, StreamErrorSchema } from './schemas.js';
@@ -131,6 +131,18 @@ describe('failures inside the service', () => {
     const { app: broken } = testApi(index, {}, { searcher });
     const res = await broken.request(...post('/v1/search', { query: 'lora' }));
     expect((await problem(res, 503)).detail).not.toContain('/srv');
+  });
+
+  it('503 with Retry-After when the index store is down or overloaded, 500 when it refuses a request', async () => {
+    for (const [status, expected] of [[undefined, 503], [502, 503], [429, 503], [400, 500]] as const) {
+      const searcher = { search: () => Promise.reject(new StoreRequestError('store_request_failed', 'Qdrant at http://10.0.0.7:6333 did not answer a keyword search.', status)) };
+      const { app: broken, errors } = testApi(index, {}, { searcher });
+      const res = await broken.request(...post('/v1/search', { query: 'lora' }));
+      const p = await problem(res, expected);
+      expect(JSON.stringify(p)).not.toContain('10.0.0.7');
+      if (expected === 503) expect([p.code, res.headers.get('retry-after')]).toEqual(['unavailable', '5']);
+      expect(errors).toHaveLength(1);
+    }
   });
 
   it('ends a failed stream with an error frame, never silently', async () => {

@@ -173,9 +173,9 @@ export function openApiDocument(options: { apiKey: boolean; version?: string; st
       '/readyz': {
         get: {
           operationId: 'ready',
-          summary: 'Readiness: index open and model loaded',
+          summary: 'Readiness: model loaded and index store answering',
           tags: ['operations'],
-          responses: { '200': { description: 'Ready.', content: json('Ready') }, '503': { description: 'Not ready yet.', content: json('Ready') } },
+          responses: { '200': { description: 'Ready.', content: json('Ready') }, '503': { description: 'Not ready: the model is loading, or the index store is not answering.', content: json('Ready') } },
         },
       },
       '/openapi.json': { get: { operationId: 'openapi', summary: 'This document', tags: ['operations'], responses: { '200': { description: 'OpenAPI 3.1 document.' } } } },

@@ -1,6 +1,6 @@
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
-import { IndexMismatchError, IndexUnavailableError, InvalidInputError, QbankError } from '../errors.js';
+import { IndexMismatchError, IndexUnavailableError, InvalidInputError, QbankError, StoreRequestError } from '../errors.js';
 
 /** An error the HTTP layer answers with its own status and headers. */
 export class HttpProblemError extends QbankError {
@@ -84,7 +84,7 @@ export const PROBLEM_CODES: Record<string, { status: number; when: string }> = {
   payload_too_large: { status: 413, when: 'The request body is over the configured limit (64 KiB by default).' },
   unsupported_media_type: { status: 415, when: 'A POST body that is not JSON.' },
   rate_limited: { status: 429, when: 'The client used up its token bucket; Retry-After says when to come back.' },
-  unavailable: { status: 503, when: 'The index or the embedding model is not ready.' },
+  unavailable: { status: 503, when: 'The index or the embedding model is not ready, or the index store (Qdrant) is not answering; Retry-After says when to try again.' },
   internal_error: { status: 500, when: 'An unexpected failure; it is logged on the server with the request id.' },
 };
 
@@ -113,6 +113,9 @@ export function problemOf(error: unknown, requestId?: string): { problem: Proble
   }
   if (error instanceof IndexUnavailableError || error instanceof IndexMismatchError || (error instanceof QbankError && error.code === 'embedder_load_failed')) {
     return { problem: make(503, 'unavailable', 'The index or the embedding model is not available; see the server log.'), headers: { 'Retry-After': '30' }, log: true };
+  }
+  if (error instanceof StoreRequestError && error.unavailable) {
+    return { problem: make(503, 'unavailable', 'The index store is not answering; try again shortly.'), headers: { 'Retry-After': '5' }, log: true };
   }
   if (error instanceof HTTPException) {
     const status = error.status;

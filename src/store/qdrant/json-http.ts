@@ -1,16 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
-import { QbankError } from '../../errors.js';
+import { StoreRequestError } from '../../errors.js';
 
 /**
  * A request to Qdrant failed: the server is unreachable, timed out, or answered with an error.
- * `status` is the HTTP status, absent when no answer came.
+ * `status` is the HTTP status, absent when no answer came; `unavailable` tells an outage from a
+ * refused request (see `StoreRequestError`).
  */
-export class QdrantRequestError extends QbankError {
+export class QdrantRequestError extends StoreRequestError {
   constructor(
     readonly url: string,
     readonly operation: string,
-    readonly status: number | undefined,
+    status: number | undefined,
     detail: string,
     options?: { cause?: unknown },
   ) {
@@ -19,6 +20,7 @@ export class QdrantRequestError extends QbankError {
       status === undefined
         ? `Qdrant at ${url} did not answer ${operation}: ${detail}. Check that it runs and that QDRANT_URL points to it.`
         : `Qdrant at ${url} refused ${operation} (HTTP ${status}): ${detail}.`,
+      status,
       options,
     );
   }
