@@ -20,9 +20,22 @@ const QueryText = (what: string) =>
 
 const OneOrMany = z.union([z.string().min(1).max(500), z.array(z.string().min(1).max(500)).min(1).max(50)]);
 
+/**
+ * A corpus-relative file path as search results give it (`source.file`): `/`-separated, not
+ * absolute, with no `.` or `..` segment, backslash or control character. Anything else cannot
+ * name a corpus file, and is refused rather than matched against nothing.
+ */
+const CorpusPath = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((p) => !p.startsWith('/') && !/[\\\u0000-\u001f\u007f]/.test(p) && !p.split('/').some((s) => s === '.' || s === '..' || s === ''), {
+    error: 'A file is a corpus-relative path such as "002_bedc587ae5620290.txt" or "notes/rag.md": no leading "/", no "." or ".." parts, no backslash or control character.',
+  });
+
 export const FiltersSchema = z
   .strictObject({
-    file: OneOrMany.optional().describe('Corpus-relative file path(s), exact.'),
+    file: z.union([CorpusPath, z.array(CorpusPath).min(1).max(50)]).optional().describe('Corpus-relative file path(s), exact.'),
     section: z.string().min(1).max(200).optional().describe('Case-insensitive substring of any heading of the passage.'),
     difficulty: OneOrMany.optional().describe('Easy, Medium, Hard (case-insensitive).'),
     lang: OneOrMany.optional().describe('Language code(s): en, de.'),
