@@ -40,7 +40,8 @@ describe('IsolatedChunker', () => {
     expect(error).toMatchObject({ limit: 'time', file: 'slow.md' });
     expect((error as Error).message).toMatch(/^parsing it took longer than 1\.5 s, so it was stopped; .*split or simplify it$/);
     expect(elapsed).toBeGreaterThanOrEqual(1400);
-    expect(elapsed).toBeLessThan(1500 + 1000);
+    // Unstopped, this parse runs for minutes; the margin is for a loaded CI machine (2.6 s seen at load 8 on 2 cores).
+    expect(elapsed).toBeLessThan(1500 + 4500);
     expect((await chunker.chunk(real, options)).length).toBeGreaterThan(10);
   }, 60_000);
 
