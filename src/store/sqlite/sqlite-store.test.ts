@@ -43,6 +43,27 @@ describe('SqliteStore files', () => {
     raw.close();
   });
 
+  it('term statistics follow the index: writes by this connection and commits by another (an ingest beside a server)', async () => {
+    const path = tempPath();
+    const writer = SqliteStore.open({ path, ...opts });
+    await writer.apply(change('a.txt', [chunk('a.txt', 'a1', ['lora', 'rank'])]));
+    const reader = SqliteStore.open({ path, ...opts, readonly: true });
+    const df = async (s: SqliteStore) => {
+      const t = await s.termStatistics!(['lora', 'rank', 'qlora']);
+      return { docCount: t.docCount, df: Object.fromEntries(t.df) };
+    };
+    expect(await df(reader)).toEqual({ docCount: 1, df: { lora: 1, rank: 1 } });
+    expect(await df(writer)).toEqual({ docCount: 1, df: { lora: 1, rank: 1 } });
+    await writer.apply(change('b.txt', [chunk('b.txt', 'b1', ['lora', 'qlora']), chunk('b.txt', 'b2', ['qlora'])]));
+    // The writer cached before its own write; the reader learns of the commit from data_version.
+    expect(await df(writer)).toEqual({ docCount: 3, df: { lora: 2, rank: 1, qlora: 2 } });
+    expect(await df(reader)).toEqual({ docCount: 3, df: { lora: 2, rank: 1, qlora: 2 } });
+    await writer.apply({ upsert: [], remove: ['a.txt'] });
+    expect(await df(reader)).toEqual({ docCount: 2, df: { lora: 1, qlora: 2 } });
+    await reader.close();
+    await writer.close();
+  });
+
   it('creates missing directories', async () => {
     const path = join(dir, 'nested', 'deeper', 'index.sqlite');
     const store = SqliteStore.open({ path, ...opts });

@@ -41,6 +41,8 @@ const DEFAULT_MMAP_SIZE = 2 ** 30;
 
 /** vec0 (sqlite-vec 0.1.x) refuses KNN queries with k above this; larger limits use an exact scan. */
 const MAX_KNN_K = 4096;
+/** Terms whose document frequency `termStatistics` remembers; the cache starts over beyond. */
+const TERM_CACHE_LIMIT = 100_000;
 /** vec0's own limit on vector length. */
 const MAX_DIMENSIONS = 8192;
 
@@ -196,21 +198,45 @@ export class SqliteStore implements Store {
 
   async termStatistics(terms: readonly string[]): Promise<TermStatistics> {
     return this.guard(() => {
-      const docCount = (this.s.counts.get() as { chunks: number }).chunks;
+      const cache = this.currentTermCache();
       const df = new Map<string, number>();
-      const unique = [...new Set(terms)].filter((t) => t !== '');
-      if (unique.length > 0) {
+      const missing: string[] = [];
+      for (const t of new Set(terms)) {
+        if (t === '') continue;
+        const n = cache.df.get(t);
+        if (n === undefined) missing.push(t);
+        else if (n > 0) df.set(t, n);
+      }
+      if (missing.length > 0) {
         this.vocab ??= this.createVocab();
-        const byToken = new Map(unique.map((t) => [ftsToken(t), t]));
-        const rows = this.db.prepare(`SELECT term, doc FROM temp.chunks_vocab WHERE term IN (${unique.map(() => '?').join(',')})`).all(...byToken.keys()) as { term: string; doc: number }[];
+        const byToken = new Map(missing.map((t) => [ftsToken(t), t]));
+        const rows = this.db.prepare(`SELECT term, doc FROM temp.chunks_vocab WHERE term IN (${missing.map(() => '?').join(',')})`).all(...byToken.keys()) as { term: string; doc: number }[];
         for (const row of rows) {
           const term = byToken.get(row.term);
           if (term !== undefined) df.set(term, row.doc);
         }
+        if (cache.df.size + missing.length > TERM_CACHE_LIMIT) cache.df.clear();
+        for (const t of missing) cache.df.set(t, df.get(t) ?? 0);
       }
-      return { docCount, df };
+      return { docCount: cache.docCount, df };
     });
   }
+
+  /**
+   * Document count and frequencies seen so far, for as long as the index is unchanged: the
+   * cache is dropped when this connection writes or `PRAGMA data_version` says another one
+   * (an ingest beside a server) committed. Saves a statement prepare and an fts5vocab scan per
+   * query term on the search hot path.
+   */
+  private currentTermCache(): { version: number; docCount: number; df: Map<string, number> } {
+    const version = this.s.dataVersion.get() as number;
+    if (this.termCache?.version !== version) {
+      this.termCache = { version, docCount: (this.s.counts.get() as { chunks: number }).chunks, df: new Map() };
+    }
+    return this.termCache;
+  }
+
+  private termCache: { version: number; docCount: number; df: Map<string, number> } | undefined;
 
   /** fts5vocab over the FTS index, in the connection's temp schema so read-only files work too. */
   private createVocab(): true {
@@ -309,6 +335,8 @@ export class SqliteStore implements Store {
 
   private applyInTransaction(change: IndexChange): void {
     const s = this.s;
+    // data_version changes only for other connections' commits: forget what this one cached.
+    this.termCache = undefined;
     for (const file of [...change.upsert.map((u) => u.file.file), ...change.remove]) {
       for (const { seq, terms } of s.chunksToDelete.all(file) as { seq: number; terms: string }[]) {
         s.deleteFts.run(seq, ftsDocument(JSON.parse(terms) as string[]));
@@ -368,6 +396,7 @@ export class SqliteStore implements Store {
 function prepareStatements(db: Database.Database) {
   return {
     counts: db.prepare('SELECT (SELECT count(*) FROM chunks) AS chunks, (SELECT count(*) FROM files) AS files'),
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     listFiles: db.prepare('SELECT file, hash, chunk_count AS chunkCount FROM files ORDER BY file'),
     chunksById: db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE id IN (SELECT value FROM json_each(?))`),
     chunksOfFile: db.prepare(`SELECT ${CHUNK_COLUMNS} FROM chunks WHERE file = ? ORDER BY start_offset, end_offset, seq`),
