@@ -62,6 +62,10 @@ export interface SearchResponse {
   /** True when the best passage is too weak a match: the bank does not cover the question. */
   abstained: boolean;
   results: SearchResult[];
+  /**
+   * Milliseconds: `embedMs` until the query vector was ready (BM25 runs meanwhile),
+   * `retrieveMs` the rest of retrieval and fusion, `rerankMs` loading and reranking candidates.
+   */
   timings: { embedMs: number; retrieveMs: number; rerankMs: number; totalMs: number };
 }
 
@@ -126,11 +130,16 @@ export class Searcher {
     const wantBm25 = mode !== 'dense';
     const wantDense = mode !== 'bm25';
     const t1 = performance.now();
-    const vector = wantDense ? (await this.deps.embedder.embed([denseText], 'query'))[0] : undefined;
+    // The query is embedded (in the model's thread, for the local model) while BM25 runs here.
+    const embedding = wantDense ? this.deps.embedder.embed([denseText], 'query') : undefined;
+    const keyword = wantBm25 ? store.keywordSearch(keywordTerms, retrieval.bm25TopN, request.filter) : Promise.resolve([] as ScoredId[]);
+    // Whichever fails first is reported; the other must not be left as an unhandled rejection.
+    keyword.catch(() => undefined);
+    const vector = embedding ? (await embedding)[0] : undefined;
     const t2 = performance.now();
 
     const [bm25, dense] = await Promise.all([
-      wantBm25 ? store.keywordSearch(keywordTerms, retrieval.bm25TopN, request.filter) : Promise.resolve([] as ScoredId[]),
+      keyword,
       wantDense && vector ? store.vectorSearch(vector, retrieval.denseTopN, request.filter) : Promise.resolve([] as ScoredId[]),
     ]);
     const lists: RankedList[] = [];
