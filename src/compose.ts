@@ -137,8 +137,12 @@ export function createSearcher(config: Config, store: Store, embedder: Embedder,
  * (Ollama, vLLM, llama.cpp). The settings are checked now; LangChain is imported and the model
  * built on the first call (about a second saved at start-up). Local servers need no key; a
  * placeholder satisfies the client.
+ *
+ * `streaming: false` is for callers that want the whole reply (the grading judge): LangChain's
+ * `invoke` on a streaming ChatOpenAI estimates token counts with a tiktoken encoding it
+ * downloads for unknown models, which hangs offline until the deadline.
  */
-export function createChatModel(llm: Extract<LlmConfig, { kind: 'openai' }>): () => Promise<BaseChatModel> {
+export function createChatModel(llm: Extract<LlmConfig, { kind: 'openai' }>, options: { streaming?: boolean } = {}): () => Promise<BaseChatModel> {
   if (!llm.apiKey && !llm.baseURL) {
     throw new ConfigError(`QBANK_LLM_MODEL="${llm.model}" asks for OpenAI, but no API key is set: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server such as Ollama (http://127.0.0.1:11434/v1).`);
   }
@@ -154,7 +158,7 @@ export function createChatModel(llm: Extract<LlmConfig, { kind: 'openai' }>): ()
           maxRetries: 1,
           temperature: llm.temperature,
           maxTokens: llm.maxTokens,
-          streaming: true,
+          streaming: options.streaming ?? true,
           // Usage chunks are not needed, and some compatible servers reject `stream_options`.
           streamUsage: false,
         }),
@@ -176,7 +180,7 @@ export function createAskService(config: Config, searcher: Searcher, embedder: E
  */
 export function createStudyService(config: Config, store: Store, searcher: Searcher, embedder: Embedder, corpus: CorpusFiles = new CorpusFiles(config.corpusDir), random?: () => number): StudyService {
   const deps: ConstructorParameters<typeof StudyService>[0] = { store, embedder, searcher, fileText: (f) => corpus.text(f), translator: createTranslator() };
-  if (config.llm.kind === 'openai') deps.judge = new LlmJudge({ model: createChatModel(config.llm) }, { timeoutMs: config.llm.timeoutMs });
+  if (config.llm.kind === 'openai') deps.judge = new LlmJudge({ model: createChatModel(config.llm, { streaming: false }) }, { timeoutMs: config.llm.timeoutMs });
   if (random) deps.random = random;
   return new StudyService(deps);
 }
