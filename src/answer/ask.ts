@@ -64,7 +64,7 @@ export class AskService {
 
     const passages = search.results;
     let answerer = kind === 'llm' && this.deps.llm ? this.deps.llm : this.deps.extractive;
-    let fallback: { reason: string } | undefined;
+    let fallback: Answer['fallback'];
     const citations: Citation[] = [];
     let text = '';
     let dropped: number | undefined;
@@ -86,7 +86,7 @@ export class AskService {
     } catch (error) {
       if (answerer === this.deps.extractive) throw error;
       dropped = undefined;
-      fallback = { reason: error instanceof Error ? error.message : String(error) };
+      fallback = { reason: error instanceof Error ? error.message : String(error), code: error instanceof QbankError ? error.code : 'llm_failed' };
       answerer = this.deps.extractive;
       const result = await this.deps.extractive.answer(search.translated ?? search.query, passages);
       text = result.answer;

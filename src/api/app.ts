@@ -18,6 +18,7 @@ import { apiKeyMatcher, presentedKey, sha256 } from './api-key.js';
 import { BankCatalogue } from './catalogue.js';
 import { chunkContext } from './chunk-context.js';
 import { renderDocsPage } from './docs-page.js';
+import { logSafe, streamLog, type ServerLog } from './server-log.js';
 import { openApiDocument } from './openapi.js';
 import type { ApiOptions } from './options.js';
 import type { Readiness } from './readiness.js';
@@ -55,8 +56,11 @@ export interface ApiDeps {
   options: ApiOptions;
   /** The client's address, for rate limiting; the Node server passes the socket's. Default: one shared client. */
   clientAddress?: (c: Context) => string | undefined;
-  /** Where failures the client cannot fix are recorded, with the request id. Default: stderr. */
-  log?: (message: string, error: unknown) => void;
+  /**
+   * Where failures the client cannot fix, and answers the language model failed to give, are
+   * recorded with the request id (never a question, prompt, answer or header). Default: stderr.
+   */
+  log?: ServerLog;
   /** The study page and widget files; default: read from `src/web/`. */
   assets?: Map<string, Asset>;
   /** Clock of the rate limiter and the index-change check, ms. */
@@ -84,7 +88,7 @@ export const CONTENT_SECURITY_POLICY = {
 export function createApi(deps: ApiDeps): Hono<Env> {
   const { options } = deps;
   const app = new Hono<Env>();
-  const log = deps.log ?? ((message: string, error: unknown) => process.stderr.write(`${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
+  const log = deps.log ?? streamLog(process.stderr);
   const assets = deps.assets ?? loadWebAssets();
   const catalogue = new BankCatalogue(deps.store, (f) => deps.corpus.text(f));
   const clock = deps.now ?? (() => performance.now());
@@ -111,9 +115,19 @@ export function createApi(deps: ApiDeps): Hono<Env> {
 
   const fail = (error: unknown, c: Context<Env>): Response => {
     const p = problemOf(error, c.get('requestId'));
-    if (p.log) log(`${c.req.method} ${c.req.path} failed (request ${c.get('requestId') ?? '-'})`, error);
+    if (p.log) log(`${c.req.method} ${logSafe(c.req.path)} failed with ${p.problem.status} (request ${c.get('requestId') ?? '-'})`, error);
     // Through the context, so headers set earlier (request id, CORS) stay on the response.
     return c.body(JSON.stringify(p.problem), p.problem.status as ContentfulStatusCode, { ...PROBLEM_HEADERS, ...p.headers });
+  };
+  /**
+   * An answer or grade the language model failed to give (the client got the offline one,
+   * flagged): logged with its code only. The model server's error text is not logged, since
+   * some servers quote the request (and so the prompt) in their errors.
+   */
+  const noteFallback = (c: Context, fallback: { code?: string } | undefined): void => {
+    if (!fallback) return;
+    const id = (c as Context<Env>).get('requestId') ?? '-';
+    log(`${c.req.method} ${logSafe(c.req.path)} answered without the language model (request ${id})`, `the language model failed (${fallback.code ?? 'llm_failed'})`);
   };
   app.onError((error, c) => fail(error, c));
   app.notFound((c) => fail(new NotFoundError(`${c.req.path}`), c));
@@ -190,6 +204,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (!sse) {
       if (hit) return c.body(hit.json, 200, JSON_HEADERS);
       const answer = await deps.ask.ask(request);
+      noteFallback(c, answer.fallback);
       const json = JSON.stringify(answer);
       if (key) cache.set(key, { json, answer });
       return c.body(json, 200, JSON_HEADERS);
@@ -207,6 +222,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         for await (const e of events) {
           if (stream.aborted) break;
           await send(e.type, payloadOf(e));
+          if (e.type === 'done' && !hit) noteFallback(c, e.answer.fallback);
           if (e.type === 'done' && key && !hit) cache.set(key, { json: JSON.stringify(e.answer), answer: e.answer });
           if (e.type === 'done' || e.type === 'error') {
             finished = true;
@@ -217,7 +233,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       } catch (error) {
         if (stream.aborted) return;
         const p = problemOf(error, c.get('requestId'));
-        if (p.log) log(`POST /v1/ask stream failed (request ${c.get('requestId') ?? '-'})`, error);
+        if (p.log) log(`POST /v1/ask stream failed with ${p.problem.status} (request ${c.get('requestId') ?? '-'})`, error);
         await send('error', { code: p.problem.code, message: p.problem.detail, status: p.problem.status });
       }
     });
@@ -264,7 +280,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     return c.json(await catalogue.questions(q));
   });
 
-  if (deps.study) for (const r of studyRoutes(deps.study, readJson)) route(r.method, r.path, r.handler);
+  if (deps.study) for (const r of studyRoutes(deps.study, readJson, noteFallback)) route(r.method, r.path, r.handler);
 
   route('GET', '/healthz', (c) => c.json({ status: 'ok' }));
   route('GET', '/readyz', async (c) => {

@@ -107,7 +107,10 @@ export const AnswerSchema = z.object({
   related: z.array(z.object({ id: z.string(), title: z.string() })),
   followUps: z.array(z.string()),
   answerer: z.enum(['extractive', 'llm']),
-  fallback: z.object({ reason: z.string() }).optional(),
+  fallback: z
+    .object({ reason: z.string(), code: z.string().describe('llm_timeout, llm_failed, …') })
+    .optional()
+    .describe('The language model failed; this is the extractive answer.'),
   droppedCitations: z.int().optional(),
   timings: z.record(z.string(), z.number()),
 });

@@ -94,7 +94,7 @@ export const GradeSchema = z.object({
   coverage: z.number().optional().describe('How much of the model answer the answer covers, 0–1.'),
   precision: z.number().optional().describe('How much of what the answer says the model answer backs, 0–1.'),
   grader: z.enum(['offline', 'llm']),
-  fallback: z.object({ reason: z.string() }).optional().describe('The language model failed; the offline grade stands.'),
+  fallback: z.object({ reason: z.string(), code: z.string().describe('llm_timeout, llm_failed, …') }).optional().describe('The language model failed; the offline grade stands.'),
   reference: z.object({
     kind: z.enum(['model-answer', 'related-question', 'none']),
     questionId: z.string().optional(),
@@ -123,7 +123,12 @@ export interface StudyRoute {
 }
 
 /** The study routes, for the app to mount with its own route helper (405s, HEAD). */
-export function studyRoutes(study: Pick<StudyService, 'quiz' | 'grade' | 'llmAvailable'>, readJson: (c: Context) => Promise<unknown>): StudyRoute[] {
+export function studyRoutes(
+  study: Pick<StudyService, 'quiz' | 'grade' | 'llmAvailable'>,
+  readJson: (c: Context) => Promise<unknown>,
+  /** Told when the language model failed and the offline grade was sent instead (the app logs it). */
+  noteFallback: (c: Context, fallback: Grade['fallback']) => void = () => {},
+): StudyRoute[] {
   return [
     {
       method: 'GET',
@@ -147,7 +152,9 @@ export function studyRoutes(study: Pick<StudyService, 'quiz' | 'grade' | 'llmAva
         const request: GradeRequest = { questionId: body.questionId, answer: body.answer };
         if (body.grader) request.grader = body.grader;
         c.header('Cache-Control', 'no-store');
-        return c.json(await study.grade(request));
+        const grade = await study.grade(request);
+        noteFallback(c, grade.fallback);
+        return c.json(grade);
       },
     },
   ];

@@ -4,6 +4,7 @@ import { commitRebuild, createApiRuntime, createAskService, createCachedEmbedder
 import { IndexMismatchError, QbankError } from '../errors.js';
 import type { Answer, AnswerRequest } from '../ports/answerer.js';
 import { socketAddress, startServer } from '../api/server.js';
+import { streamLog } from '../api/server-log.js';
 import { CorpusFiles } from '../corpus/file-text.js';
 import { searchJson } from '../search/search-json.js';
 import type { SearchFilter } from '../ports/store.js';
@@ -361,7 +362,7 @@ async function serveCommand(argv: string[], io: { out: NodeJS.WritableStream; er
   if (!values['no-ingest']) await ensureIndex(config, io.err);
   const runtime = await createApiRuntime(config, {
     clientAddress: socketAddress,
-    log: (message, error) => io.err.write(`${new Date().toISOString()} ${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+    log: streamLog(io.err),
   });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {

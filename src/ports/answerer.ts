@@ -31,7 +31,8 @@ export interface Answer {
   followUps: string[];
   /** Which answerer produced the text, and whether the LLM path fell back to extraction. */
   answerer: 'extractive' | 'llm';
-  fallback?: { reason: string };
+  /** Why the LLM path fell back to extraction: the error's code (`llm_timeout`, `llm_failed`, …) and message. */
+  fallback?: { reason: string; code: string };
   /** Citations dropped because verification failed (LLM path). */
   droppedCitations?: number;
   timings: Record<string, number>;

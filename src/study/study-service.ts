@@ -85,7 +85,7 @@ export interface Grade {
   precision?: number;
   grader: 'offline' | 'llm';
   /** The language model failed and the offline grade stands. */
-  fallback?: { reason: string };
+  fallback?: { reason: string; code: string };
   /** What the answer was graded against: the question's own model answer, or the closest question's. */
   reference: { kind: 'model-answer' | 'related-question' | 'none'; questionId?: string; title?: string; file?: string; similarity?: number };
   covered: GradedPoint[];
@@ -238,7 +238,7 @@ export class StudyService {
         });
       } catch (error) {
         if (!(error instanceof LlmError)) throw error;
-        fallback = { reason: error.message };
+        fallback = { reason: error.message, code: error.code };
       }
     }
 

@@ -357,7 +357,9 @@ describe('the LLM server times out or fails', () => {
     expect(done?.event).toBe('done');
     expect(done?.data).toMatchObject({ answerer: 'extractive', fallback: { reason: expect.stringMatching(/within 1500 ms/) } });
     expect(elapsed).toBeLessThan(TIMEOUT_MS + 1500);
-    expect(errors).toEqual([]);
+    // Each fallback is logged by its code alone; nothing failed.
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(e).toMatch(/^the language model failed \(llm_(timeout|failed)\)$/);
     recordFigure('LLM server stalls mid-stream', `its tokens streamed, then the flagged extractive fallback, done in ${(elapsed / 1000).toFixed(2)} s`);
   }, 30_000);
 });
