@@ -39,4 +39,17 @@ describe('RoundRobinBatcher', () => {
     expect(await late).toEqual([14]);
     expect(await b.submit([])).toEqual([]);
   });
+
+  it('stops a batch before its padded cost (count x largest size) passes maxCost, taking at least one item', async () => {
+    const batches: string[][] = [];
+    const b = new RoundRobinBatcher(async (items: string[]) => {
+      batches.push(items);
+      return items.map((s) => s.length);
+    }, 8, { size: (s) => s.length, maxCost: 12 });
+    const words = ['aa', 'bb', 'cccccc', 'dd', 'eeeeeeeeeeeeeeee', 'f', 'g'];
+    expect(await b.submit(words)).toEqual(words.map((w) => w.length));
+    // aa+bb: 2x2 = 4; + cccccc: 3x6 = 18 > 12, so a new batch: cccccc+dd: 2x6 = 12; + e…: too wide; e… alone (16 > 12, but one item always goes); f+g.
+    expect(batches).toEqual([['aa', 'bb'], ['cccccc', 'dd'], ['eeeeeeeeeeeeeeee'], ['f', 'g']]);
+    expect(() => new RoundRobinBatcher(async (x: string[]) => x, 4, { size: () => 1, maxCost: 0 })).toThrow(RangeError);
+  });
 });

@@ -17,6 +17,10 @@ interface Job<I, O> {
  * batch, however many items the callers before it queued, and a caller with many gets them
  * done over several batches. When a batch fails, every caller with an item in it fails.
  *
+ * With a `size` function and `maxCost`, a batch also stops growing when its padded cost (item
+ * count × the largest item's size, as for a padded tensor) would pass `maxCost`; a batch always
+ * takes at least one item.
+ *
  * @example
  * const passes = new RoundRobinBatcher((texts: string[]) => model(texts), 16);
  * const [query] = await passes.submit(['explain GQA']);   // rides in the next pass
@@ -30,8 +34,10 @@ export class RoundRobinBatcher<I, O> {
     private readonly run: (items: I[]) => Promise<O[]>,
     /** Items per batch, 1–10000. */
     readonly maxBatch: number,
+    private readonly limit?: { size: (item: I) => number; maxCost: number },
   ) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 10_000) throw new RangeError(`maxBatch must be a whole number from 1 to 10000, not ${maxBatch}.`);
+    if (limit && !(limit.maxCost > 0)) throw new RangeError(`maxCost must be above 0, not ${limit.maxCost}.`);
   }
 
   /** The results of `items`, in order. */
@@ -50,14 +56,25 @@ export class RoundRobinBatcher<I, O> {
 
   #pick(): { job: Job<I, O>; index: number }[] {
     const picked: { job: Job<I, O>; index: number }[] = [];
-    for (let more = true; more && picked.length < this.maxBatch; ) {
+    let largest = 0;
+    let full = false;
+    for (let more = true; more && !full; ) {
       more = false;
       for (const job of this.#jobs) {
-        if (picked.length >= this.maxBatch) break;
-        if (job.done >= 0 && job.taken < job.items.length) {
-          picked.push({ job, index: job.taken++ });
-          more = true;
+        if (picked.length >= this.maxBatch) full = true;
+        if (full) break;
+        if (job.done < 0 || job.taken >= job.items.length) continue;
+        if (this.limit) {
+          const size = this.limit.size(job.items[job.taken] as I);
+          const wider = Math.max(largest, size);
+          if (picked.length > 0 && wider * (picked.length + 1) > this.limit.maxCost) {
+            full = true;
+            break;
+          }
+          largest = wider;
         }
+        picked.push({ job, index: job.taken++ });
+        more = true;
       }
     }
     return picked;

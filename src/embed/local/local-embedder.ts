@@ -27,6 +27,13 @@ export interface LocalEmbedderOptions {
    * item, so a query never waits behind more than one pass of another caller's passages.
    */
   passSize?: number;
+  /**
+   * Padded tokens per forward pass (texts × the longest text's tokens, estimated from its
+   * length), default 1024: a pass's memory grows with the padded batch (its attention with the
+   * square of the longest text), and ONNX Runtime's arena keeps the largest pass's memory for
+   * good. Long passages therefore go a few at a time, short queries 16 at a time.
+   */
+  passTokens?: number;
   /** Prefixes some models want ("query: ", "passage: "). Default none. */
   queryPrefix?: string;
   passagePrefix?: string;
@@ -61,7 +68,9 @@ export class LocalEmbedder implements Embedder {
     const passSize = options.passSize ?? 16;
     if (!Number.isInteger(passSize) || passSize < 1 || passSize > 256) throw new RangeError(`passSize must be a whole number from 1 to 256, not ${passSize}.`);
     this.#spec = { model: options.model, dtype: options.dtype, allowRemote: options.allowRemote ?? false, ...(options.modelPath ? { modelPath: options.modelPath } : {}) };
-    this.#passes = new RoundRobinBatcher((texts) => this.#pass(texts), passSize);
+    const passTokens = options.passTokens ?? 1024;
+    if (!Number.isInteger(passTokens) || passTokens < 1) throw new RangeError(`passTokens must be a whole number above 0, not ${passTokens}.`);
+    this.#passes = new RoundRobinBatcher((texts) => this.#pass(texts), passSize, { size: estimateTokens, maxCost: passTokens });
   }
 
   /** Loads the model (in the model thread) now rather than on the first text. */
@@ -72,7 +81,12 @@ export class LocalEmbedder implements Embedder {
   async embed(texts: readonly string[], kind: 'query' | 'passage'): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const prefix = (kind === 'query' ? this.options.queryPrefix : this.options.passagePrefix) ?? '';
-    return this.#passes.submit(texts.map((t) => prefix + t));
+    // Shortest first, so that each pass pads its texts to a similar length.
+    const order = texts.map((_, i) => i).sort((a, b) => (texts[a] as string).length - (texts[b] as string).length);
+    const vectors = await this.#passes.submit(order.map((i) => prefix + (texts[i] as string)));
+    const out = new Array<Float32Array>(texts.length);
+    order.forEach((i, k) => (out[i] = vectors[k] as Float32Array));
+    return out;
   }
 
   /** The model stays loaded in the model thread for the life of the process (see `ModelThread`). */
@@ -99,4 +113,9 @@ export class LocalEmbedder implements Embedder {
     for (let r = 0; r < out.rows; r++) vectors.push(out.data.slice(r * out.dims, (r + 1) * out.dims));
     return vectors;
   }
+}
+
+/** Tokens of `text` as the model's tokenizer would give, roughly (4 characters a token, plus [CLS] and [SEP]; 512 at most). */
+function estimateTokens(text: string): number {
+  return Math.min(512, Math.ceil(text.length / 4) + 2);
 }
