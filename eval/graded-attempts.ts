@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { normaliseTitle } from '../src/api/catalogue.js';
-import type { CatalogueQuestion } from '../src/study/question-catalogue.js';
+import { normaliseTitle, type CatalogueQuestion } from '../src/study/question-catalogue.js';
 
 const AttemptSchema = z.strictObject({
   id: z.string().min(1),

@@ -1,6 +1,8 @@
 import type { Chunk } from '../ports/chunk.js';
 import type { Store } from '../ports/store.js';
 import { documentTitle } from '../corpus/document-title.js';
+import { IndexSnapshot } from '../store/index-snapshot.js';
+import { normaliseTitle } from '../study/question-catalogue.js';
 
 /** One question of the bank, as the browse view lists it. */
 export interface QuestionEntry {
@@ -38,7 +40,6 @@ export interface QuestionQuery {
 type Facet = { value: string; count: number }[];
 
 interface Snapshot {
-  key: string;
   documents: DocumentEntry[];
   questions: QuestionEntry[];
   facets: { categories: Facet; difficulties: Facet; langs: Facet };
@@ -49,12 +50,14 @@ interface Snapshot {
  * changes (its file hashes differ), so browsing costs one `listFiles` per request.
  */
 export class BankCatalogue {
-  #snapshot: Promise<Snapshot> | undefined;
+  readonly #snapshot: IndexSnapshot<Snapshot>;
 
   constructor(
     private readonly store: Store,
     private readonly fileText: (file: string) => string,
-  ) {}
+  ) {
+    this.#snapshot = new IndexSnapshot(store, (files) => this.#build(files));
+  }
 
   async documents(): Promise<DocumentEntry[]> {
     return (await this.#current()).documents;
@@ -76,17 +79,11 @@ export class BankCatalogue {
     return { total: matching.length, limit: query.limit, offset: query.offset, questions: matching.slice(query.offset, query.offset + query.limit), facets: snap.facets };
   }
 
-  async #current(): Promise<Snapshot> {
-    const files = await this.store.listFiles();
-    const key = files.map((f) => `${f.file}:${f.hash}`).join('|');
-    const cached = this.#snapshot ? await this.#snapshot.catch(() => undefined) : undefined;
-    if (cached?.key === key) return cached;
-    const next = this.#build(key, files.map((f) => f.file));
-    this.#snapshot = next;
-    return next;
+  #current(): Promise<Snapshot> {
+    return this.#snapshot.current();
   }
 
-  async #build(key: string, files: string[]): Promise<Snapshot> {
+  async #build(files: string[]): Promise<Snapshot> {
     const documents: DocumentEntry[] = [];
     const questions: QuestionEntry[] = [];
     const byTitle = new Map<string, QuestionEntry>();
@@ -122,7 +119,7 @@ export class BankCatalogue {
     };
     const order = ['easy', 'medium', 'hard'];
     const difficulties = facet(questions.map((q) => q.difficulty)).sort((a, b) => rank(order, a.value) - rank(order, b.value));
-    return { key, documents, questions, facets: { categories: facet(questions.map((q) => q.category)), difficulties, langs: facet(questions.map((q) => q.lang)) } };
+    return { documents, questions, facets: { categories: facet(questions.map((q) => q.category)), difficulties, langs: facet(questions.map((q) => q.lang)) } };
   }
 }
 
@@ -136,15 +133,6 @@ function toEntry(chunk: Chunk): QuestionEntry {
 
 function categoryOf(chunk: Pick<Chunk, 'section'>): string {
   return chunk.section[0]?.trim() ?? '';
-}
-
-/** "Q12. What is LoRA?" and "What is LoRA" are the same question. */
-export function normaliseTitle(title: string): string {
-  return title
-    .toLowerCase()
-    .replace(/^\s*(q(uestion)?\s*)?\d+[.):]\s*/, '')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
 }
 
 function majority(values: string[]): string | undefined {

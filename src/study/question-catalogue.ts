@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Chunk } from '../ports/chunk.js';
 import type { Store } from '../ports/store.js';
+import { IndexSnapshot } from '../store/index-snapshot.js';
 import { keyPoints, type AnswerSpan, type KeyPointSource } from './key-points.js';
 import { listItemQuestions } from './list-items.js';
 
@@ -40,7 +41,6 @@ export interface CatalogueQuestion extends QuizQuestion {
 }
 
 interface Snapshot {
-  key: string;
   questions: CatalogueQuestion[];
   byId: Map<string, CatalogueQuestion>;
   /** The question each chunk of a model answer belongs to. */
@@ -58,12 +58,14 @@ interface Snapshot {
  * const points = await catalogue.keyPoints(all[0]);
  */
 export class QuestionCatalogue {
-  #snapshot: Promise<Snapshot> | undefined;
+  readonly #snapshot: IndexSnapshot<Snapshot>;
 
   constructor(
     private readonly store: Store,
     private readonly fileText: (file: string) => string,
-  ) {}
+  ) {
+    this.#snapshot = new IndexSnapshot(store, (files) => this.#build(files));
+  }
 
   async questions(): Promise<CatalogueQuestion[]> {
     return (await this.#current()).questions;
@@ -84,17 +86,11 @@ export class QuestionCatalogue {
     return keyPoints(this.fileText(question.file), question.answer, question.followUps);
   }
 
-  async #current(): Promise<Snapshot> {
-    const files = await this.store.listFiles();
-    const key = files.map((f) => `${f.file}:${f.hash}`).join('|');
-    const cached = this.#snapshot ? await this.#snapshot.catch(() => undefined) : undefined;
-    if (cached?.key === key) return cached;
-    const next = this.#build(key, files.map((f) => f.file));
-    this.#snapshot = next;
-    return next;
+  #current(): Promise<Snapshot> {
+    return this.#snapshot.current();
   }
 
-  async #build(key: string, files: string[]): Promise<Snapshot> {
+  async #build(files: string[]): Promise<Snapshot> {
     const questions: CatalogueQuestion[] = [];
     for (const file of files) {
       const chunks = await this.store.chunksOfFile(file);
@@ -109,7 +105,7 @@ export class QuestionCatalogue {
     const byId = new Map(questions.map((q) => [q.id, q]));
     const byChunk = new Map<string, CatalogueQuestion>();
     for (const q of questions) for (const a of q.answer) byChunk.set(a.chunkId, q);
-    return { key, questions, byId, byChunk };
+    return { questions, byId, byChunk };
   }
 }
 
@@ -185,12 +181,18 @@ export function questionId(file: string, identity: string): string {
 }
 
 /** "Q12. What is LoRA?" → "What is LoRA?" */
-function stripNumber(title: string): string {
+export function stripNumber(title: string): string {
   return title.replace(/^\s*(?:q(?:uestion)?\s*)?\d+[.):]\s*/i, '').trim();
 }
 
-function normalise(text: string): string {
+/** Lower case, punctuation folded to single spaces: "What is LoRA?" → "what is lora". */
+export function normalise(text: string): string {
   return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
+/** "Q12. What is LoRA?" and "What is LoRA" are the same question. */
+export function normaliseTitle(title: string): string {
+  return normalise(stripNumber(title));
 }
 
 /** The question as the quiz shows it, without the answer. */
