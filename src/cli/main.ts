@@ -208,14 +208,7 @@ async function searchCommand(argv: string[], io: { out: NodeJS.WritableStream; e
     io.err.write(`qbank search: --mode must be one of ${SEARCH_MODES.join(', ')}.\n`);
     return EXIT.usage;
   }
-  const filter: SearchFilter = {};
-  const files = listFlag(values.file);
-  const difficulty = listFlag(values.difficulty);
-  const lang = listFlag(values.lang);
-  if (files) filter.file = files;
-  if (values.section) filter.section = values.section;
-  if (difficulty) filter.difficulty = difficulty;
-  if (lang) filter.lang = lang;
+  const filter = filterFlags(values) ?? {};
 
   const config = configFrom(values);
   const embedder = createCachedEmbedder(config);
