@@ -11,6 +11,11 @@ describe('analyze', () => {
     expect(analyze('multi-head', 'en')).toEqual(['multi', 'head', 'multihead']);
     expect(analyze('multihead', 'en')).toEqual(['multihead']);
   });
+  it('reads a snake_case identifier as a compound: its parts and the whole', () => {
+    expect(analyze('stop_reason max_tokens __init__', 'en')).toEqual(['stop', 'reason', 'stopreason', 'max', 'token', 'maxtoken', 'init']);
+    expect(analyze('stop reason', 'en')).toEqual(['stop', 'reason']);
+    expect(words('stop_reason')).toEqual(['stop', 'reason']);
+  });
   it('keeps numbers and versioned names whole', () => {
     expect(words('Llama 3.1 70B at p99')).toEqual(['llama', '3.1', '70b', 'at', 'p99']);
     expect(analyze('70B p99', 'en')).toEqual(['70b', 'p99']);

@@ -21,6 +21,9 @@ const STEMMERS: Record<AnalyzerLanguage, (word: string) => string> = { en: stemE
 /** Letters and digits, with inner `-`, `.`, `/`, `+` kept so "gpt-4", "llama3.1", "c++" stay whole. */
 const WORD = /[\p{L}\p{N}]+(?:[-.'’/+][\p{L}\p{N}]+)*\+*/gu;
 
+/** Like WORD, with `_` joining too, so that a snake_case identifier ("max_tokens", "__init__") is one compound. */
+const TERM_WORD = /[\p{L}\p{N}]+(?:(?:[-.'’/+]|_+)[\p{L}\p{N}]+)*\+*/gu;
+
 /** Splits text into lower-cased surface words (no stemming, no stopword removal). */
 export function words(text: string): string[] {
   return text.normalize('NFKC').toLowerCase().match(WORD) ?? [];
@@ -28,18 +31,19 @@ export function words(text: string): string[] {
 
 /**
  * BM25 terms for a text: lower-cased, stopwords removed, stemmed. A compound word
- * ("multi-head", "fine-tuning") yields its parts and their concatenation, so "multihead",
- * "multi head" and "multi-head" all meet.
+ * ("multi-head", "fine-tuning", "stop_reason") yields its parts and their concatenation, so
+ * "multihead", "multi head" and "multi-head" all meet, and so do "stop reason" and "stop_reason".
  *
  * @example
- * analyze('Grouped-Query Attention vs MQA', 'en') // ['group', 'queri', 'groupedqueri', 'attent', 'mqa']
+ * analyze('Grouped-Query Attention vs MQA', 'en') // ['group', 'queri', 'groupedqueri', 'atten', 'mqa']
+ * analyze('max_tokens', 'en') // ['max', 'token', 'maxtoken']
  */
 export function analyze(text: string, lang: AnalyzerLanguage): string[] {
   const stop = STOPWORDS[lang];
   const stem = STEMMERS[lang];
   const out: string[] = [];
-  for (const word of words(text)) {
-    const parts = word.split(/[-.'’/]/).filter((p) => p.length > 0);
+  for (const word of text.normalize('NFKC').toLowerCase().match(TERM_WORD) ?? []) {
+    const parts = word.split(/[-.'’/_]+/).filter((p) => p.length > 0);
     if (parts.length > 1) {
       for (const part of parts) if (!stop.has(part)) out.push(stemToken(part, stem));
       out.push(stemToken(parts.join(''), stem));
