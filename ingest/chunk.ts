@@ -5,7 +5,7 @@ import type { ParsedDocument } from './parse.js';
 import type { Block } from './remark-qbank-blocks.js';
 
 /** Bump when chunk boundaries or texts change, so that re-ingest rebuilds every file. */
-export const CHUNKER_VERSION = 4;
+export const CHUNKER_VERSION = 5;
 
 /**
  * How documents are cut into chunks.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunksFromJson } from './json-records.js';
+import { chunksFromJson, pageName } from './json-records.js';
 
 const fields = { id: 'id', title: 'title', text: 'text', url: 'url' };
 const en = () => 'en';
@@ -33,5 +33,35 @@ describe('chunksFromJson', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('embeds and keeps a record\'s section path, given or named by its URL, without citing it', () => {
+    const source = JSON.stringify([
+      { id: 'a', text: 'columns_.push_back(c);', section: ['class ColumnTuple', 'void Append(ColumnRef c)'] },
+      { id: 'b', title: 'FAQ', text: 'Up to 20 images.', url: 'https://docs.example.com/en/docs/build-with-claude/vision#faq' },
+      { id: 'c', title: 'FAQ', text: 'No.', url: 'https://docs.example.com/en/docs/vision#faq', section: 'Vision guide' },
+    ]);
+    const [a, b, c] = chunksFromJson('r.json', source, { ...fields, section: 'section' }, en);
+    expect(a).toMatchObject({ section: ['class ColumnTuple', 'void Append(ColumnRef c)'], text: 'columns_.push_back(c);', embedText: 'class ColumnTuple › void Append(ColumnRef c)\ncolumns_.push_back(c);' });
+    expect(a?.title).toBeUndefined();
+    expect(b).toMatchObject({ section: ['vision'], title: 'FAQ', text: 'Up to 20 images.', embedText: 'vision\nFAQ\nUp to 20 images.' });
+    expect(c?.section).toEqual(['Vision guide']);
+    // Without a section key in the field map, only the URL names a section.
+    expect(chunksFromJson('r.json', source, fields, en).map((x) => x.section)).toEqual([[], ['vision'], ['vision']]);
+  });
+});
+
+describe('pageName', () => {
+  it.each([
+    ['https://docs.example.com/en/docs/build-with-claude/prompt-caching#pricing', 'prompt caching'],
+    ['https://example.com/blog/my_first-post.html', 'my first post'],
+    ['https://example.com/en/api/#auth', 'api'],
+    ['https://example.com/items/123456', undefined],
+    ['https://example.com/doc/5e4c01057a10732d34784af2', undefined],
+    ['https://example.com/', undefined],
+    ['https://example.com/docs/index.html', undefined],
+    ['not a url', undefined],
+  ])('%s → %s', (url, name) => {
+    expect(pageName(url)).toBe(name);
   });
 });

@@ -2,21 +2,32 @@ import { createHash } from 'node:crypto';
 import { type Node, parseTree, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import type { Chunk } from '../src/ports/chunk.js';
 
-/** Which keys of a JSON record hold the id, title, text and URL. */
+/** Which keys of a JSON record hold the id, title, text and URL, and (optionally) its section path. */
 export interface JsonFieldMap {
   id: string;
   title: string;
   text: string;
   url: string;
+  /**
+   * Key of a record's place in its document: a string, or a list of strings from the outside in
+   * (`["class ColumnTuple : public Column", "void Append(ColumnRef column)"]` for a piece of code).
+   * Without one, a record with a URL is placed in the page its URL names.
+   */
+  section?: string;
 }
 
 /** Thrown when a JSON chunk file is malformed; the message says where and what. */
 export class JsonRecordsError extends Error {}
 
 /**
- * Reads a JSON chunk file: an array of records such as `{id, title?, text, url?}` (or, with a
- * field map, `{chunk_link, chunk_heading, text}`). Offsets point at each record's text value
- * inside the JSON source, so `source.slice(start, end)` is the (JSON-escaped) passage.
+ * Reads a JSON chunk file: an array of records such as `{id, title?, text, url?, section?}` (or,
+ * with a field map, `{chunk_link, chunk_heading, text}`). Offsets point at each record's text
+ * value inside the JSON source, so `source.slice(start, end)` is the (JSON-escaped) passage.
+ *
+ * A record cut from a longer document rarely says what it belongs to: a section heading without
+ * its page ("FAQ", "Examples"), a method without its class. Its section path — given, or else
+ * the page its URL names — is a contextual header: embedded and indexed with the text (see
+ * `termsOf`), shown as the result's section, never part of the cited text.
  */
 export function chunksFromJson(file: string, source: string, fields: JsonFieldMap, lang: (text: string) => string, maxChars = Number.POSITIVE_INFINITY): Chunk[] {
   // jsonc-parser recurses once per level: thousands of levels overflow the stack.
@@ -41,6 +52,10 @@ export function chunksFromJson(file: string, source: string, fields: JsonFieldMa
     const title = stringValue(property(record, fields.title));
     const url = stringValue(property(record, fields.url));
     const sourceId = stringValue(property(record, fields.id)) ?? url;
+    const given = fields.section ? sectionPath(property(record, fields.section)) : [];
+    const page = given.length === 0 && url ? pageName(url) : undefined;
+    const section = page ? [page] : given;
+    const header = [section.join(' › '), title].filter((x) => x).join('\n');
     let id = sourceId ? `${file}#${sourceId}` : createHash('sha256').update(`${file}\u0000${text}`).digest('hex').slice(0, 16);
     if (ids.has(id)) id = `${id}~${i}`;
     ids.add(id);
@@ -58,8 +73,8 @@ export function chunksFromJson(file: string, source: string, fields: JsonFieldMa
         start: toRaw ? rawStart + (toRaw[piece.from] ?? 0) : rawStart,
         end: toRaw ? rawStart + (toRaw[piece.to] ?? rawEnd - rawStart) : rawEnd,
         text: part,
-        embedText: title ? `${title}\n${part}` : part,
-        section: [],
+        embedText: header ? `${header}\n${part}` : part,
+        section,
         lang: lang(text),
         kind: 'record',
         footnotes: url ? [{ id: sourceId ?? url, url }] : [],
@@ -100,6 +115,32 @@ function property(object: Node, key: string): Node | undefined {
     if (k?.value === key) return v;
   }
   return undefined;
+}
+
+/** A section path: one string, or an array of strings (other values are left out). */
+function sectionPath(node: Node | undefined): string[] {
+  const values = node?.type === 'array' ? (node.children ?? []).map(stringValue) : [stringValue(node)];
+  return values.map((v) => v?.trim().replace(/\s+/g, ' ')).filter((v): v is string => v !== undefined && v !== '');
+}
+
+/**
+ * The page a URL names, in words: its last path segment without extension
+ * ("https://docs.example.com/en/docs/build-with-claude/prompt-caching#pricing" → "prompt caching").
+ * `undefined` for a URL whose last segment is not a name (an id, a number, an index page).
+ */
+export function pageName(url: string): string | undefined {
+  let last: string | undefined;
+  try {
+    last = decodeURIComponent(new URL(url).pathname.split('/').filter((s) => s !== '').at(-1) ?? '');
+  } catch {
+    return undefined;
+  }
+  const name = last
+    .replace(/\.(?:html?|php|aspx?|md|mdx)$/i, '')
+    .replace(/[-_+.]+/g, ' ')
+    .trim();
+  // A name has a word of three letters or more and no long run of digits or hex (an id).
+  return /\p{L}{3}/u.test(name) && !/\b[0-9a-f]{12,}\b|\d{5,}/i.test(name) && !/^index$/i.test(name) ? name : undefined;
 }
 
 function stringValue(node: Node | undefined): string | undefined {

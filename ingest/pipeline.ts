@@ -139,9 +139,13 @@ export async function ingestCorpus(deps: IngestDeps, options: IngestOptions): Pr
   };
 }
 
-/** BM25 terms of a chunk: its question title and text, analysed in the chunk's language. */
-export function termsOf(chunk: Pick<Chunk, 'title' | 'text' | 'lang'>): string[] {
-  return analyze(chunk.title ? `${chunk.title}\n${chunk.text}` : chunk.text, analyzerLanguage(chunk.lang));
+/**
+ * BM25 terms of a chunk: its question title and text, analysed in the chunk's language, and a
+ * JSON record's section path (its contextual header; a markdown chunk's title already is one).
+ */
+export function termsOf(chunk: Pick<Chunk, 'title' | 'text' | 'lang'> & Partial<Pick<Chunk, 'kind' | 'section'>>): string[] {
+  const header = chunk.kind === 'record' ? (chunk.section ?? []) : [];
+  return analyze([...header, chunk.title, chunk.text].filter((x) => x).join('\n'), analyzerLanguage(chunk.lang));
 }
 
 export function analyzerLanguage(lang: string): AnalyzerLanguage {

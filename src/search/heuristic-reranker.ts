@@ -58,7 +58,9 @@ export class HeuristicReranker implements Reranker {
       // A page's opening section carries the page title, which names the whole bank, not this passage.
       const ownTitle = c.chunk.title !== undefined && (c.chunk.kind !== 'section' || c.chunk.section.length > 0);
       const title = new Set(ownTitle && c.chunk.title ? analyze(c.chunk.title, lang) : []);
-      t = { title, text: new Set([...title, ...analyze(c.chunk.text, lang)]) };
+      // A JSON record's section path is indexed with it (its contextual header), so it counts as its text.
+      const header = c.chunk.kind === 'record' ? analyze(c.chunk.section.join('\n'), lang) : [];
+      t = { title, text: new Set([...title, ...header, ...analyze(c.chunk.text, lang)]) };
       if (this.#terms.size > 20_000) this.#terms.clear();
       this.#terms.set(c.chunk.id, t);
     }

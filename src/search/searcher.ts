@@ -225,7 +225,9 @@ export class Searcher {
  * The unit a split chunk belongs to — a question answered in parts, or a long JSON record —
  * so its parts fold into one result; `undefined` for an unsplit chunk.
  */
-function unitOf(c: Pick<Chunk, 'file' | 'part' | 'questionNumber' | 'footnotes' | 'title'> | SearchResult): string | undefined {
+function unitOf(c: Pick<Chunk, 'id' | 'file' | 'kind' | 'part' | 'questionNumber' | 'footnotes' | 'title'> | SearchResult): string | undefined {
+  // A JSON record's parts share its id (`<id>~p<n>`); two records may share a title and no URL.
+  if (('source' in c ? c.meta.kind : c.kind) === 'record') return ('source' in c ? c.meta.part : c.part) ? c.id.replace(/~p\d+$/, '') : undefined;
   if ('source' in c) {
     if (!c.meta.part) return undefined;
     return c.meta.questionNumber !== undefined ? `${c.source.file}#q${c.meta.questionNumber}` : `${c.source.file}#r${c.meta.footnotes?.[0]?.id ?? c.source.title ?? ''}`;
