@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { docsAverages, docsQuestionMetrics, parsePythonPairs, passAtK, PUBLISHED_DOCS } from './peer.js';
+import { codebaseRecords, docsAverages, docsQuestionMetrics, parsePythonPairs, passAtK, PUBLISHED_DOCS, rankedRecords } from './peer.js';
 
 describe('anthropic-docs metrics (cookbook definitions, k = 3)', () => {
   it('per question: precision and recall over the retrieved links, MRR of the first correct one', () => {
@@ -31,6 +31,26 @@ describe('anthropic-codebase metrics', () => {
     expect(parsePythonPairs("[['5e4c01', 0], ['ab12', 3]]")).toEqual([
       ['5e4c01', 0],
       ['ab12', 3],
+    ]);
+  });
+});
+
+describe('what a search returned, as the benchmarks count it', () => {
+  it('lists records best first, folded near-duplicates in their own places, parts once, cut at k', () => {
+    const results = [{ id: 'f.json#a~p0', duplicates: ['f.json#a~p1', 'f.json#b'] }, { id: 'f.json#https://x/p#s' }, { id: 'f.json#c' }];
+    expect(rankedRecords(results, 10)).toEqual(['a', 'b', 'https://x/p#s', 'c']);
+    expect(rankedRecords(results, 2)).toEqual(['a', 'b']);
+  });
+});
+
+describe('codebase records', () => {
+  it('carry their enclosing scopes as section and leave out empty chunks', () => {
+    const content = 'class A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 2\n';
+    const cut = content.indexOf('    def g');
+    const records = codebaseRecords([{ original_uuid: 'u', content, chunks: [{ chunk_id: 'c0', original_index: 0, content: content.slice(0, cut) }, { chunk_id: 'c1', original_index: 1, content: content.slice(cut) }, { chunk_id: 'c2', original_index: 2, content: ' ' }] }]);
+    expect(records).toEqual([
+      { id: 'u:0', text: content.slice(0, cut) },
+      { id: 'u:1', text: content.slice(cut), section: ['class A'] },
     ]);
   });
 });
