@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createCachedEmbedder, createSearcher, openStore } from '../src/compose.js';
-import { HeuristicReranker, type HeuristicWeights } from '../src/search/heuristic-reranker.js';
+import { DEFAULT_HEURISTIC_WEIGHTS, HeuristicReranker, type HeuristicWeights } from '../src/search/heuristic-reranker.js';
 import { packageRoot } from '../src/util/package-root.js';
 import { loadDataset } from './dataset.js';
 import { resolveGold } from './gold.js';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const gold = resolveGold(items, await chunksByFile(store), (f) => readFileSync(join(config.corpusDir, f), 'utf8'));
   const rows: RetrievalRow[] = [];
   const grid: HeuristicWeights[] = [];
-  for (const fused of [0, 1, 2]) for (const dense of [0, 1, 2]) for (const titleCoverage of [0, 0.5, 1]) for (const textCoverage of [0, 0.3, 0.6]) grid.push({ fused, dense, titleCoverage, textCoverage });
+  for (const fused of [0, 1, 2]) for (const dense of [0, 1, 2]) for (const titleCoverage of [0, 0.5, 1]) for (const textCoverage of [0, 0.3, 0.6]) grid.push({ fused, dense, titleCoverage, textCoverage, declared: DEFAULT_HEURISTIC_WEIGHTS.declared });
   for (const w of grid) {
     if (w.fused === 0 && w.dense === 0) continue;
     const searcher = createSearcher(config, store, embedder, new HeuristicReranker(w));

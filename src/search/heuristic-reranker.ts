@@ -7,7 +7,7 @@ import { dot } from '../util/dot.js';
  * ones the development set measured best (`npm run eval:retrieval -- --sweep`).
  *
  * @example
- * new HeuristicReranker({ fused: 1, dense: 1, titleCoverage: 0.5, textCoverage: 0.3 })
+ * new HeuristicReranker({ fused: 1, dense: 1, titleCoverage: 0.5, textCoverage: 0.3, declared: 1 })
  */
 export interface HeuristicWeights {
   /** Rank-fusion score, scaled so that the best candidate has 1. */
@@ -18,9 +18,15 @@ export interface HeuristicWeights {
   titleCoverage: number;
   /** IDF-weighted share of the query's terms found anywhere in the passage. */
   textCoverage: number;
+  /**
+   * IDF-weighted share of the query's terms that the passage declares as code (`class X`,
+   * `def f`, `fn g`, `interface I`): of the chunks of a file that all mention a class, the one
+   * that defines it is what "what is X for?" asks about. Prose declares nothing.
+   */
+  declared: number;
 }
 
-export const DEFAULT_HEURISTIC_WEIGHTS: HeuristicWeights = { fused: 1, dense: 1, titleCoverage: 0.5, textCoverage: 0.6 };
+export const DEFAULT_HEURISTIC_WEIGHTS: HeuristicWeights = { fused: 1, dense: 1, titleCoverage: 0.5, textCoverage: 0.6, declared: 1 };
 
 /**
  * The default reranker, for machines without a cross-encoder: it re-scores fused candidates by
@@ -28,7 +34,7 @@ export const DEFAULT_HEURISTIC_WEIGHTS: HeuristicWeights = { fused: 1, dense: 1,
  */
 export class HeuristicReranker implements Reranker {
   readonly id = 'heuristic';
-  readonly #terms = new Map<string, { title: Set<string>; text: Set<string> }>();
+  readonly #terms = new Map<string, PassageTerms>();
 
   constructor(private readonly weights: HeuristicWeights = DEFAULT_HEURISTIC_WEIGHTS) {}
 
@@ -45,13 +51,14 @@ export class HeuristicReranker implements Reranker {
           w.fused * (c.fused / maxFused) +
           w.dense * dense +
           w.titleCoverage * coverage(queryTerms, terms.title, idf) +
-          w.textCoverage * coverage(queryTerms, terms.text, idf);
+          w.textCoverage * coverage(queryTerms, terms.text, idf) +
+          w.declared * coverage(queryTerms, terms.declared, idf);
         return { id: c.chunk.id, score };
       })
       .sort((a, b) => b.score - a.score);
   }
 
-  #termsOf(c: RerankCandidate): { title: Set<string>; text: Set<string> } {
+  #termsOf(c: RerankCandidate): PassageTerms {
     let t = this.#terms.get(c.chunk.id);
     if (!t) {
       const lang = c.chunk.lang === 'de' ? 'de' : 'en';
@@ -60,12 +67,31 @@ export class HeuristicReranker implements Reranker {
       const title = new Set(ownTitle && c.chunk.title ? analyze(c.chunk.title, lang) : []);
       // A JSON record's section path is indexed with it (its contextual header), so it counts as its text.
       const header = c.chunk.kind === 'record' ? analyze(c.chunk.section.join('\n'), lang) : [];
-      t = { title, text: new Set([...title, ...header, ...analyze(c.chunk.text, lang)]) };
+      t = { title, text: new Set([...title, ...header, ...analyze(c.chunk.text, lang)]), declared: declaredNames(c.chunk.text, lang) };
       if (this.#terms.size > 20_000) this.#terms.clear();
       this.#terms.set(c.chunk.id, t);
     }
     return t;
   }
+}
+
+interface PassageTerms {
+  title: Set<string>;
+  text: Set<string>;
+  declared: Set<string>;
+}
+
+/** A name after a declaring keyword of a common language. */
+const DECLARATION = /\b(?:class|struct|interface|enum|trait|impl|type|def|fn|func|function|namespace|module|record|object|union)\s+([\p{L}_$][\p{L}\p{N}_$]*)/gu;
+
+/** The terms of the names a passage declares, each whole ("HashBuilder" → "hashbuild", "get_target" → "gettarget"). */
+function declaredNames(text: string, lang: 'en' | 'de'): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(DECLARATION)) {
+    const whole = analyze(m[1] ?? '', lang).at(-1);
+    if (whole) out.add(whole);
+  }
+  return out;
 }
 
 /** IDF-weighted share of the query's terms that the document holds. */
