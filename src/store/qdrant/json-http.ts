@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { StoreRequestError } from '../../errors.js';
+import { parseJsonBody } from './parse-json-body.js';
 
 /**
  * A request to Qdrant failed: the server is unreachable, timed out, or answered with an error.
@@ -47,7 +48,8 @@ export interface JsonHttpOptions {
  * path. It asks for an uncompressed answer: Node's `fetch` (which the official client uses)
  * sends `accept-encoding: gzip, deflate, br`, Qdrant then streams a compressed chunked body, and
  * the last small segment waits on the client's delayed ACK — about 40 ms per call on loopback.
- * See the measurements in `bench/stores.ts`.
+ * Answers are parsed without making large two-byte strings (`parse-json-body.ts`). See the
+ * measurements in `bench/stores.ts`.
  *
  * @example
  * const h = new JsonHttp({ url: 'http://127.0.0.1:6333' });
@@ -96,10 +98,10 @@ export class JsonHttp {
           res.on('data', (d: Buffer) => parts.push(d));
           res.on('error', (err) => reject(new QdrantRequestError(this.base.origin, operation, undefined, err.message, { cause: err })));
           res.on('end', () => {
-            const text = Buffer.concat(parts).toString('utf8');
+            const body = Buffer.concat(parts);
             let parsed: { result?: unknown; status?: { error?: string } | string } | undefined;
             try {
-              parsed = JSON.parse(text) as typeof parsed;
+              parsed = parseJsonBody(body) as typeof parsed;
             } catch {
               parsed = undefined;
             }
@@ -107,7 +109,7 @@ export class JsonHttp {
               resolve(parsed.result as T);
               return;
             }
-            const detail = typeof parsed?.status === 'object' && parsed.status.error ? parsed.status.error : text.slice(0, 300) || (res.statusMessage ?? 'no detail');
+            const detail = typeof parsed?.status === 'object' && parsed.status.error ? parsed.status.error : body.toString('utf8', 0, 1200).slice(0, 300) || (res.statusMessage ?? 'no detail');
             reject(new QdrantRequestError(this.base.origin, operation, res.statusCode, detail));
           });
         },
