@@ -6,8 +6,11 @@ import { createHash } from 'node:crypto';
  */
 export const POINT_ID_NAMESPACE = '2f0a4c9e-7b1d-4e55-9a63-1c8e5d0b7f42';
 
-/** What a point holds: a chunk, a file record, one term's document frequency, or the BM25 statistics. */
-export type PointKind = 'chunk' | 'file' | 'term' | 'stats';
+/**
+ * What a point holds: a chunk's vectors and search fields, a chunk's body (see
+ * `chunk-payload.ts`), a file record, one term's document frequency, or the BM25 statistics.
+ */
+export type PointKind = 'chunk' | 'body' | 'file' | 'term' | 'stats';
 
 /**
  * The Qdrant point id of a qbank record: a UUID v5 (RFC 9562, SHA-1) of `kind` and `key` in

@@ -144,6 +144,8 @@ describe.skipIf(skip !== undefined)('QdrantStore against a real Qdrant', () => {
       const previous = aliases.find((a) => a.alias_name === 'swap')?.collection_name as string;
       await rebuild.publish();
       await rebuild.close();
+      // The reader reuses the statistics it read (v2 in no chunk) for up to a second.
+      await new Promise((r) => setTimeout(r, 1100));
       expect((await reader.keywordSearch(['v1', 'v2'], 10)).map((h) => h.id)).toEqual(['new']);
       expect(await reader.listFiles()).toEqual([{ file: 'b.txt', hash: 'h-new', chunkCount: 1 }]);
       expect((await admin.collectionExists(previous)).exists).toBe(false);
@@ -198,17 +200,47 @@ describe.skipIf(skip !== undefined)('QdrantStore against a real Qdrant', () => {
       await drop('ties');
     });
 
-    it("shows another connection's changes to keyword search at once for new terms, and in BM25 statistics within a second", async () => {
+    it("shows another connection's changes to keyword search at once for terms it has not read, and within a second otherwise", async () => {
       const writer = await QdrantStore.connect({ ...base('stale'), ...opts });
       const reader = await QdrantStore.connect({ ...base('stale'), ...opts, readonly: true });
       await writer.apply(change('a.txt', [chunk('a.txt', 'a1', ['x'])]));
       expect((await reader.termStatistics(['x'])).df.get('x')).toBe(1);
       await writer.apply(change('b.txt', [chunk('b.txt', 'b1', ['x', 'y'])]));
       expect((await reader.keywordSearch(['y'], 10)).map((h) => h.id)).toEqual(['b1']);
+      // A term read as held by no chunk is reused as such for up to a second, like the other statistics.
+      expect((await reader.termStatistics(['z'])).df.has('z')).toBe(false);
+      await writer.apply(change('c.txt', [chunk('c.txt', 'c1', ['z'])]));
+      expect(await reader.keywordSearch(['z'], 10)).toEqual([]);
       await new Promise((r) => setTimeout(r, 1100));
-      expect(await reader.termStatistics(['x', 'y'])).toStrictEqual({ docCount: 2, df: new Map([['x', 2], ['y', 1]]) });
+      expect(await reader.termStatistics(['x', 'y', 'z'])).toStrictEqual({ docCount: 3, df: new Map([['x', 2], ['y', 1], ['z', 1]]) });
+      expect((await reader.keywordSearch(['z'], 10)).map((h) => h.id)).toEqual(['c1']);
       await Promise.all([writer.close(), reader.close()]);
       await drop('stale');
+    });
+
+    it("sends the searcher's side-by-side searches and lookups as one request each, with the same answers as one by one", async () => {
+      const store = await QdrantStore.connect({ ...base('batch'), ...opts });
+      const apart = await QdrantStore.connect({ ...base('batch'), ...opts, readonly: true, batchReads: false });
+      const chunks = [chunk('a.txt', 'a1', ['x', 'y'], vec(1, 0, 0, 0)), chunk('a.txt', 'a2', ['x'], vec(0, 1, 0, 0)), chunk('a.txt', 'a3', ['y', 'y'], vec(0.6, 0.8, 0, 0))];
+      await store.apply(change('a.txt', chunks));
+      const search = (s: QdrantStore) => Promise.all([s.keywordSearch(['x', 'y', 'nowhere'], 2), s.vectorSearch(vec(1, 0, 0, 0), 2)]);
+      const lookup = (s: QdrantStore) => Promise.all([s.getChunks(['a3', 'a1', 'gone']), s.getVectors(['a1', 'a3', 'gone'])]);
+      await store.termStatistics(['x', 'y', 'nowhere']);
+      await apart.termStatistics(['x', 'y', 'nowhere']);
+      let before = store.counters.readRequests;
+      const together = await search(store);
+      expect(store.counters.readRequests - before).toBe(1);
+      before = apart.counters.readRequests;
+      expect(await search(apart)).toEqual(together);
+      expect(apart.counters.readRequests - before).toBe(2);
+      before = store.counters.readRequests;
+      const [got, vectors] = await lookup(store);
+      expect(store.counters.readRequests - before).toBe(1);
+      expect(got.map((c) => c.id)).toEqual(['a3', 'a1']);
+      expect([...vectors]).toEqual([['a1', vec(1, 0, 0, 0)], ['a3', vec(0.6, 0.8, 0, 0)]]);
+      expect(await lookup(apart)).toEqual([got, vectors]);
+      await Promise.all([store.close(), apart.close()]);
+      await drop('batch');
     });
 
     it('recomputes its BM25 statistics after an interrupted change', async () => {

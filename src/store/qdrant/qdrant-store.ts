@@ -4,18 +4,21 @@ import type { Chunk, FileRecord, StoredChunk } from '../../ports/chunk.js';
 import type { IndexChange, IndexInfo, ScoredId, SearchFilter, Store, TermStatistics } from '../../ports/store.js';
 import { IndexMismatchError, IndexUnavailableError, InvalidInputError, QbankError } from '../../errors.js';
 import { idf, saturation, sparseVector, termFromKey, termKey, termFrequencies, documentLength } from './bm25-weights.js';
-import { CHUNK_FIELDS, chunkPayload, payloadToChunk } from './chunk-payload.js';
+import { bodyPayload, CHUNK_FIELDS, chunkPayload, decodeVector, payloadToChunk, termFrequencyEntries, termFrequencyOf, type ChunkPayload } from './chunk-payload.js';
 import { JsonHttp, QdrantRequestError } from './json-http.js';
 import { pointId } from './point-id.js';
 import { MATCHES_NOTHING, toQdrantFilter } from './qdrant-filter.js';
+import { TickBatch } from './tick-batch.js';
 
 export { QdrantRequestError } from './json-http.js';
 
 /**
  * Version of the collection layout (vector names, payload fields, point ids, term hashing);
  * bump it whenever one changes, so an old collection is refused instead of misread.
+ * 2: a chunk is a search point and a body point, `tf` is a string, the body holds `vec`
+ * (see `chunk-payload.ts`).
  */
-export const QDRANT_SCHEMA_VERSION = 1;
+export const QDRANT_SCHEMA_VERSION = 2;
 
 /**
  * How to reach and lay out a Qdrant collection.
@@ -65,6 +68,12 @@ export interface QdrantStoreOptions {
    * `fetch`, for comparison (see `bench/stores.ts`).
    */
   transport?: 'keep-alive' | 'client';
+  /**
+   * Send searches started together (the searcher's keyword and vector search) as one batch
+   * request, and chunk and vector lookups started together as one retrieve. Default `true`;
+   * `false` sends each on its own, for comparison (see `bench/stores.ts`).
+   */
+  batchReads?: boolean;
   /** Points per upsert request, 1–10000. Default 256. */
   writeBatchSize?: number;
   /** Upsert requests in flight during `apply`, 1–64. Default 4. */
@@ -140,14 +149,17 @@ interface StatsCache {
 /** Search-path requests, over either transport. */
 interface Reads {
   query(collection: string, body: Schemas['QueryRequest'], operation: string): Promise<ScoredPoint[]>;
+  /** Several queries in one request (`/points/query/batch`), answered in order. */
+  queryBatch(collection: string, bodies: Schemas['QueryRequest'][], operation: string): Promise<ScoredPoint[][]>;
   retrieve(collection: string, body: Schemas['PointRequest'], operation: string): Promise<PointRecord[]>;
   close(): void;
 }
 
 /**
  * The scale-out index: one Qdrant collection holding, as points,
- * - chunks: named dense vector `dense` (cosine), sparse vector `bm25` of BM25 tf weights, and the
- *   chunk as payload (see `chunk-payload.ts`); id = UUID v5 of the chunk id;
+ * - per chunk, a search point with the named dense vector `dense` (cosine), the sparse vector
+ *   `bm25` of BM25 tf weights and the fields searches read, and a body point with the chunk
+ *   itself (see `chunk-payload.ts`); ids = UUID v5 of the chunk id;
  * - file records, the per-term document frequencies and one BM25 statistics point (no vectors).
  * The embedder id, dimensions and schema version are in the collection's metadata.
  *
@@ -164,6 +176,9 @@ interface Reads {
  * writer (ingest) at a time per collection; an interrupted one leaves the statistics marked dirty
  * and the next `apply` recomputes them from the chunks.
  *
+ * Reads the searcher starts side by side — keyword and vector search, then the chunks and vectors
+ * of the fused candidates — go out as one request each (see `TickBatch`).
+ *
  * @example
  * const store = await QdrantStore.connect({ url, collection: 'qbank', shardNumber: 2, replicationFactor: 2, embedderId: e.id, dimensions: e.dimensions });
  * const hits = await store.keywordSearch(['attent', 'gqa'], 10, { difficulty: ['hard'] });
@@ -177,9 +192,13 @@ export class QdrantStore implements Store {
   private readonly options: QdrantStoreOptions;
   private readonly meta: CollectionMeta;
   private readonly where: string;
-  /** What this connection did, for benchmarks and logs. */
-  readonly counters = { keywordSearches: 0, candidateRounds: 0, reweightedChunks: 0 };
+  /** What this connection did, for benchmarks and logs; `readRequests` counts the requests of searches and lookups. */
+  readonly counters = { keywordSearches: 0, candidateRounds: 0, reweightedChunks: 0, readRequests: 0 };
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** Queries started together (the searcher's keyword and vector search) go out as one request. */
+  private readonly queries: TickBatch<{ body: Schemas['QueryRequest']; operation: string }, ScoredPoint[]>;
+  /** Chunk and vector lookups started together (the searcher's `getChunks` and `getVectors`) go out as one retrieve. */
+  private readonly lookups: TickBatch<{ ids: readonly string[]; want: 'chunk' | 'vector' }, Map<string, Record<string, unknown>>>;
   /** Recently read BM25 statistics (see `readTermStats`). */
   private statsCache: StatsCache | undefined;
   /** Counts this connection's changes; a statistics read from before one is not cached. */
@@ -189,11 +208,18 @@ export class QdrantStore implements Store {
 
   private constructor(client: QdrantClient, reads: Reads, collection: string, meta: CollectionMeta, options: QdrantStoreOptions) {
     this.client = client;
-    this.reads = reads;
+    const counted = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
+      this.counters.readRequests++;
+      return fn(...args);
+    };
+    this.reads = { query: counted(reads.query), queryBatch: counted(reads.queryBatch), retrieve: counted(reads.retrieve), close: () => reads.close() };
     this.collection = collection;
     this.meta = meta;
     this.options = options;
     this.where = `Qdrant ${options.url}, collection "${options.collection}"`;
+    const batched = options.batchReads ?? true;
+    this.queries = new TickBatch((requests) => this.sendQueries(requests), batched);
+    this.lookups = new TickBatch((requests) => this.sendLookups(requests), batched);
   }
 
   /**
@@ -274,21 +300,18 @@ export class QdrantStore implements Store {
 
   async getChunks(ids: readonly string[]): Promise<Chunk[]> {
     if (ids.length === 0) return [];
-    const unique = [...new Set(ids)];
-    const records = await this.reads.retrieve(this.collection, { ids: unique.map((id) => pointId('chunk', id)), with_payload: { include: [...CHUNK_FIELDS] }, with_vector: false }, 'a chunk lookup');
-    const byId = new Map<string, Chunk>();
-    for (const r of records) if (r.payload) byId.set(r.payload['id'] as string, payloadToChunk(r.payload));
+    const payloads = await this.lookups.add({ ids, want: 'chunk' });
     const out: Chunk[] = [];
     for (const id of ids) {
-      const c = byId.get(id);
-      if (c !== undefined) out.push(c);
+      const p = payloads.get(id);
+      if (p !== undefined) out.push(payloadToChunk(p));
     }
     return out;
   }
 
   async chunksOfFile(file: string): Promise<Chunk[]> {
     const rows: { chunk: Chunk; ord: number }[] = [];
-    const filter: Filter = { must: [docCondition('chunk'), { key: 'file', match: { value: file } }] };
+    const filter: Filter = { must: [docCondition('body'), { key: 'file', match: { value: file } }] };
     await this.scrollAll(filter, [...CHUNK_FIELDS, 'ord'], (points) => {
       for (const p of points) if (p.payload) rows.push({ chunk: payloadToChunk(p.payload), ord: p.payload['ord'] as number });
     });
@@ -318,7 +341,9 @@ export class QdrantStore implements Store {
     if (qf === MATCHES_NOTHING) return [];
 
     const queryTerms = [...counts.keys()];
-    const { stats, df } = await this.readTermStats(queryTerms);
+    // Statistics the searcher has just read come from the cache without an await, so that the
+    // query below joins a vector search started beside this one in one request.
+    const { stats, df } = this.cachedTermStats(queryTerms, Date.now()) ?? (await this.readTermStats(queryTerms));
     const weights = new Map<string, { key: string; weight: number }>();
     for (const t of queryTerms) {
       const n = df.get(t);
@@ -330,27 +355,25 @@ export class QdrantStore implements Store {
     const drift = stats.minAvgdl > 0 ? Math.max(1, avgdl / stats.minAvgdl) : 1;
     const epsilon = (weights.size + 3) * FLOAT32_ROUNDING;
     const query = sparseVector([...weights].map(([t, w]) => [t, w.weight] as const));
-    const include = ['id', 'len', ...[...weights.values()].map((w) => `tf.${w.key}`)];
     // With no stale weights, Qdrant's order is the exact order up to float32 near-ties: a small
     // margin suffices. Stale weights can move a chunk by up to the drift factor: take more.
     let fetch = drift === 1 ? k + 8 : Math.max(2 * k, k + 16);
     this.counters.keywordSearches++;
     for (;;) {
       this.counters.candidateRounds++;
-      const points = await this.reads.query(
-        this.collection,
-        { query, using: SPARSE, limit: fetch, with_payload: { include }, ...(qf ? { filter: qf } : {}) },
-        'a keyword search',
-      );
+      const points = await this.queries.add({
+        body: { query, using: SPARSE, limit: fetch, with_payload: { include: ['id', 'len', 'tf'] }, ...(qf ? { filter: qf } : {}) },
+        operation: 'a keyword search',
+      });
       const scored: ScoredId[] = [];
       for (const p of points) {
         const payload = p.payload ?? {};
-        const tf = (payload['tf'] ?? {}) as Record<string, number>;
+        const tf = (payload['tf'] ?? '') as string;
         const len = payload['len'] as number;
         let score = 0;
         for (const w of weights.values()) {
-          const f = tf[w.key];
-          if (f !== undefined) score += w.weight * saturation(f, len, avgdl);
+          const f = termFrequencyOf(tf, w.key);
+          if (f > 0) score += w.weight * saturation(f, len, avgdl);
         }
         if (score > 0) scored.push({ id: payload['id'] as string, score });
       }
@@ -365,25 +388,24 @@ export class QdrantStore implements Store {
   }
 
   async termStatistics(terms: readonly string[]): Promise<TermStatistics> {
-    const { stats, df } = await this.readTermStats([...new Set(terms)].filter((t) => t !== ''));
+    const unique = [...new Set(terms)].filter((t) => t !== '');
+    const { stats, df } = this.cachedTermStats(unique, Date.now()) ?? (await this.readTermStats(unique));
     return { docCount: stats.docCount, df: new Map(df) };
   }
 
   /**
-   * The statistics point and the document frequencies of `terms`. Values read in the last
-   * second are reused (the searcher asks for a query's statistics and then searches with the same
-   * terms; frequent terms recur across queries); the rest, and terms no chunk held, come in one
-   * retrieve. Changes from this connection clear them; another process's changes (or a rebuild's
-   * alias swap) show within a second. Scores are exact for the statistics read.
+   * The statistics point and the document frequencies of `terms`, as read in the last second
+   * (see `cachedTermStats`); what is not cached, or older, comes in one retrieve. Changes from this
+   * connection clear the cache; another process's changes (or a rebuild's alias swap) show within
+   * a second. Scores are exact for the statistics read.
    */
   private async readTermStats(terms: readonly string[]): Promise<TermStatsRead> {
     const started = Date.now();
     const fresh = (at: number) => started - at <= STATS_TTL_MS;
     const cache = this.statsCache !== undefined && fresh(this.statsCache.at) ? this.statsCache : undefined;
-    // A term no chunk held is asked again: caching its absence would hide new chunks for a second.
     const missing = cache === undefined ? terms : terms.filter((t) => {
       const e = cache.df.get(t);
-      return e === undefined || e.df === 0 || !fresh(e.at);
+      return e === undefined || !fresh(e.at);
     });
     let stats: Bm25Stats;
     let known: Map<string, { df: number; at: number }>;
@@ -406,6 +428,25 @@ export class QdrantStore implements Store {
       if (n > 0) df.set(t, n);
     }
     return { stats, df };
+  }
+
+  /**
+   * The statistics of `terms` when all of them were read in the last second, without a request.
+   * The searcher asks for a query's statistics and then searches with the same terms, and
+   * frequent terms recur across queries. That no chunk holds a term is reused too (70 % of the
+   * development set's questions hold such a term): a term another process adds shows within a
+   * second, like its other changes.
+   */
+  private cachedTermStats(terms: readonly string[], now: number): TermStatsRead | undefined {
+    const cache = this.statsCache;
+    if (cache === undefined || now - cache.at > STATS_TTL_MS) return undefined;
+    const df = new Map<string, number>();
+    for (const t of terms) {
+      const e = cache.df.get(t);
+      if (e === undefined || now - e.at > STATS_TTL_MS) return undefined;
+      if (e.df > 0) df.set(t, e.df);
+    }
+    return { stats: cache.stats, df };
   }
 
   private async fetchTermStats(terms: readonly string[]): Promise<TermStatsRead & { generation: number }> {
@@ -431,9 +472,8 @@ export class QdrantStore implements Store {
     if (!(k >= 1)) return [];
     const qf = toQdrantFilter(filter);
     if (qf === MATCHES_NOTHING) return [];
-    const points = await this.reads.query(
-      this.collection,
-      {
+    const points = await this.queries.add({
+      body: {
         query: Array.from(vector),
         using: DENSE,
         limit: k,
@@ -441,24 +481,62 @@ export class QdrantStore implements Store {
         params: this.options.exactVectorSearch ? { exact: true } : { hnsw_ef: Math.max(this.options.hnswEf ?? 128, k) },
         ...(qf ? { filter: qf } : {}),
       },
-      'a vector search',
-    );
+      operation: 'a vector search',
+    });
     return points.map((p) => ({ id: p.payload?.['id'] as string, score: p.score })).sort(byScoreThenId);
   }
 
   async getVectors(ids: readonly string[]): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
     if (ids.length === 0) return out;
-    const records = await this.reads.retrieve(
-      this.collection,
-      { ids: [...new Set(ids)].map((id) => pointId('chunk', id)), with_payload: { include: ['id'] }, with_vector: [DENSE] },
-      'a vector lookup',
-    );
-    for (const r of records) {
-      const v = (r.vector as Record<string, number[]> | undefined)?.[DENSE];
-      if (r.payload && v) out.set(r.payload['id'] as string, Float32Array.from(v));
+    const payloads = await this.lookups.add({ ids, want: 'vector' });
+    for (const id of ids) {
+      const vec = payloads.get(id)?.['vec'];
+      if (typeof vec === 'string' && !out.has(id)) out.set(id, decodeVector(vec));
     }
     return out;
+  }
+
+  /**
+   * One retrieve for the lookups started together: the chunk fields if any lookup wants chunks,
+   * `vec` if any wants vectors. Each lookup gets the payloads of its ids, by chunk id.
+   */
+  private async sendLookups(requests: { ids: readonly string[]; want: 'chunk' | 'vector' }[]): Promise<PromiseSettledResult<Map<string, Record<string, unknown>>>[]> {
+    const bodyOf = new Map<string, string>();
+    for (const r of requests) for (const id of r.ids) if (!bodyOf.has(id)) bodyOf.set(id, pointId('body', id));
+    const include: string[] = requests.some((r) => r.want === 'chunk') ? [...CHUNK_FIELDS] : [];
+    if (requests.some((r) => r.want === 'vector')) include.push('vec');
+    const wants = [...new Set(requests.map((r) => r.want))];
+    const records = await this.reads.retrieve(
+      this.collection,
+      { ids: [...bodyOf.values()], with_payload: { include }, with_vector: false },
+      wants.length > 1 ? 'a chunk and vector lookup' : `a ${wants[0] ?? 'chunk'} lookup`,
+    );
+    const byPoint = new Map<string, Record<string, unknown>>();
+    for (const r of records) if (r.payload) byPoint.set(String(r.id), r.payload);
+    const all = new Map<string, Record<string, unknown>>();
+    for (const [id, point] of bodyOf) {
+      const payload = byPoint.get(point);
+      if (payload !== undefined) all.set(id, payload);
+    }
+    return requests.map(() => ({ status: 'fulfilled', value: all }));
+  }
+
+  /**
+   * Queries started together, as one batch request. Should the batch be refused (a 4xx), each
+   * query is sent on its own, so that one bad query fails alone.
+   */
+  private async sendQueries(requests: { body: Schemas['QueryRequest']; operation: string }[]): Promise<PromiseSettledResult<ScoredPoint[]>[]> {
+    const one = (r: { body: Schemas['QueryRequest']; operation: string }) => this.reads.query(this.collection, r.body, r.operation);
+    if (requests.length === 1) return Promise.allSettled(requests.map(one));
+    const operations = [...new Set(requests.map((r) => r.operation))].join(' and ');
+    try {
+      const results = await this.reads.queryBatch(this.collection, requests.map((r) => r.body), operations);
+      return results.map((value) => ({ status: 'fulfilled', value }));
+    } catch (err) {
+      if (err instanceof QdrantRequestError && err.status !== undefined && err.status >= 400 && err.status < 500) return Promise.allSettled(requests.map(one));
+      throw err;
+    }
   }
 
   /** Validates the whole change, then writes it; changes from one process run one after another. */
@@ -568,7 +646,7 @@ export class QdrantStore implements Store {
       const filter: Filter = { must: [docCondition('chunk'), { key: 'file', match: { any: changed } }] };
       await this.scrollAll(filter, ['id', 'file', 'len', 'tf'], (points) => {
         for (const p of points) {
-          old.push({ id: p.payload?.['id'] as string, file: p.payload?.['file'] as string, len: p.payload?.['len'] as number, keys: Object.keys((p.payload?.['tf'] ?? {}) as object) });
+          old.push({ id: p.payload?.['id'] as string, file: p.payload?.['file'] as string, len: p.payload?.['len'] as number, keys: tfKeys(p.payload?.['tf']) });
         }
       });
     }
@@ -585,28 +663,32 @@ export class QdrantStore implements Store {
     const after = incoming.length > 0 ? widen(untouched > 0 ? current : EMPTY_RANGE, avgdl) : untouched > 0 ? current : EMPTY_RANGE;
 
     const points: Schemas['PointStruct'][] = [];
+    const bodies: Schemas['PointStruct'][] = [];
     for (const { chunks } of change.upsert) {
       chunks.forEach((chunk, ord) => {
+        bodies.push({ id: pointId('body', chunk.id), vector: {}, payload: bodyPayload(chunk, ord) });
         const payload = chunkPayload(chunk, ord, avgdl);
         const vector: Record<string, unknown> = { [DENSE]: Array.from(chunk.vector) };
         if (payload.len > 0) {
-          vector[SPARSE] = sparseVector(Object.entries(payload.tf).map(([key, f]) => [termFromKey(key), saturation(f, payload.len, avgdl)] as const));
+          vector[SPARSE] = sparseVector(termFrequencyEntries(payload.tf).map(([key, f]) => [termFromKey(key), saturation(f, payload.len, avgdl)] as const));
         }
         points.push({ id: pointId('chunk', chunk.id), vector: vector as Schemas['PointStruct']['vector'], payload });
       });
     }
+    // Bodies first: a search finds a new chunk only once its body can be read.
+    await this.upsertAll(bodies);
     await this.upsertAll(points);
 
     // Old chunks not overwritten in place: chunks of removed files, and of upserted files under ids now gone.
     const oldFiles = new Set(old.map((o) => o.file));
     const removed = change.remove.filter((f) => oldFiles.has(f));
     if (removed.length > 0) {
-      await admin.run('delete chunks', () => this.client.delete(this.collection, { wait: true, filter: { must: [docCondition('chunk'), { key: 'file', match: { any: removed } }] } }));
+      await admin.run('delete chunks', () => this.client.delete(this.collection, { wait: true, filter: { must: [chunkOrBody, { key: 'file', match: { any: removed } }] } }));
     }
     for (const { file, chunks } of change.upsert) {
       if (!oldFiles.has(file.file)) continue;
-      const keep = chunks.map((c) => pointId('chunk', c.id));
-      const filter: Filter = { must: [docCondition('chunk'), { key: 'file', match: { value: file.file } }], ...(keep.length > 0 ? { must_not: [{ has_id: keep }] } : {}) };
+      const keep = chunks.flatMap((c) => [pointId('chunk', c.id), pointId('body', c.id)]);
+      const filter: Filter = { must: [chunkOrBody, { key: 'file', match: { value: file.file } }], ...(keep.length > 0 ? { must_not: [{ has_id: keep }] } : {}) };
       await admin.run('delete chunks', () => this.client.delete(this.collection, { wait: true, filter }));
     }
 
@@ -624,7 +706,7 @@ export class QdrantStore implements Store {
     // Document frequencies of every term whose count changed.
     const delta = new Map<string, number>();
     for (const o of old) for (const key of o.keys) delta.set(key, (delta.get(key) ?? 0) - 1);
-    for (const p of points) for (const key of Object.keys((p.payload as { tf: object }).tf)) delta.set(key, (delta.get(key) ?? 0) + 1);
+    for (const p of points) for (const key of tfKeys((p.payload as ChunkPayload).tf)) delta.set(key, (delta.get(key) ?? 0) + 1);
     for (const [key, d] of delta) if (d === 0) delta.delete(key);
     await this.applyDfDelta(delta);
 
@@ -647,8 +729,8 @@ export class QdrantStore implements Store {
       this.counters.reweightedChunks += points.length;
       const vectors = points.map((p) => {
         const len = p.payload?.['len'] as number;
-        const tf = (p.payload?.['tf'] ?? {}) as Record<string, number>;
-        const sparse = sparseVector(Object.entries(tf).map(([key, f]) => [termFromKey(key), saturation(f, len, avgdl)] as const));
+        const tf = (p.payload?.['tf'] ?? '') as string;
+        const sparse = sparseVector(termFrequencyEntries(tf).map(([key, f]) => [termFromKey(key), saturation(f, len, avgdl)] as const));
         return { id: p.id, vector: { [SPARSE]: sparse } };
       });
       await admin.run('rewrite sparse weights', () => this.client.updateVectors(this.collection, { wait: true, points: vectors }));
@@ -700,7 +782,7 @@ export class QdrantStore implements Store {
           minAvgdl = Math.min(minAvgdl, a);
           maxAvgdl = Math.max(maxAvgdl, a);
         }
-        for (const key of Object.keys((p.payload?.['tf'] ?? {}) as object)) df.set(key, (df.get(key) ?? 0) + 1);
+        for (const key of tfKeys(p.payload?.['tf'])) df.set(key, (df.get(key) ?? 0) + 1);
       }
     });
     const stored = new Map<string, number>();
@@ -867,6 +949,7 @@ function makeReads(client: QdrantClient, options: QdrantStoreOptions): Reads {
     const admin = new Admin(client, options.url);
     return {
       query: async (collection, body, operation) => (await admin.run(operation, () => client.query(collection, body))).points,
+      queryBatch: async (collection, searches, operation) => (await admin.run(operation, () => client.queryBatch(collection, { searches }))).map((r) => r.points),
       retrieve: (collection, body, operation) => admin.run(operation, () => client.retrieve(collection, body)),
       close: () => undefined,
     };
@@ -875,6 +958,7 @@ function makeReads(client: QdrantClient, options: QdrantStoreOptions): Reads {
   const path = (collection: string, suffix: string) => `/collections/${encodeURIComponent(collection)}/points${suffix}`;
   return {
     query: async (collection, body, operation) => (await http.post<{ points: ScoredPoint[] }>(path(collection, '/query'), body, operation)).points,
+    queryBatch: async (collection, searches, operation) => (await http.post<{ points: ScoredPoint[] }[]>(path(collection, '/query/batch'), { searches }, operation)).map((r) => r.points),
     retrieve: (collection, body, operation) => http.post<PointRecord[]>(path(collection, ''), body, operation),
     close: () => http.close(),
   };
@@ -897,13 +981,21 @@ function asRequestError(url: string, operation: string, err: unknown): QdrantReq
   return new QdrantRequestError(url, operation, status, detail, { cause: err });
 }
 
-function docCondition(doc: 'chunk' | 'file' | 'term'): Schemas['FieldCondition'] {
+/** The term keys of a `tf` payload string (absent on a point that is not a chunk). */
+function tfKeys(tf: unknown): string[] {
+  return typeof tf === 'string' ? termFrequencyEntries(tf).map(([key]) => key) : [];
+}
+
+function docCondition(doc: 'chunk' | 'body' | 'file' | 'term'): Schemas['FieldCondition'] {
   return { key: 'doc', match: { value: doc } };
 }
 
-function docFilter(doc: 'chunk' | 'file' | 'term'): Filter {
+function docFilter(doc: 'chunk' | 'body' | 'file' | 'term'): Filter {
   return { must: [docCondition(doc)] };
 }
+
+/** Both points of a chunk (see `chunk-payload.ts`). */
+const chunkOrBody: Schemas['FieldCondition'] = { key: 'doc', match: { any: ['chunk', 'body'] } };
 
 /** The avgdl values live chunks' sparse weights were computed with; `min` 0 means none. */
 interface AvgdlRange {
