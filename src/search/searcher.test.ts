@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMemoryIndex, type MemoryIndex } from '../../test/support/memory-index.js';
 import { InvalidInputError } from '../errors.js';
@@ -62,6 +65,24 @@ describe('Searcher', () => {
     await expect(index.searcher.search({ query: 'x'.repeat(2001) })).rejects.toThrow(/limit is 2000/);
     await expect(index.searcher.search({ query: 42 as unknown as string })).rejects.toThrow(/must be a string/);
     await expect(index.searcher.search({ query: 'kv', k: 0 })).rejects.toThrow(/k must be/);
+  });
+});
+
+describe('Searcher over JSON records', () => {
+  it('folds the parts of one long record, never two records that share a title', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qbank-records-'));
+    const long = (topic: string) => Array.from({ length: 8 }, (_, i) => `Paragraph ${i} about ${topic} sharding and replicas, with enough words to fill it.`.repeat(3)).join('\n\n');
+    writeFileSync(join(dir, 'r.json'), JSON.stringify([{ id: 'a', title: 'FAQ', text: long('vector database') }, { id: 'b', title: 'FAQ', text: long('vector index') }]));
+    const records = await buildMemoryIndex({ corpusDir: dir });
+    try {
+      expect(records.chunks.filter((c) => c.part).length).toBeGreaterThanOrEqual(4);
+      const r = await records.searcher.search({ query: 'vector sharding replicas', k: 10 });
+      expect(r.results.map((x) => x.id.replace(/~p\d+$/, '')).sort()).toEqual(['r.json#a', 'r.json#b']);
+      for (const x of r.results) expect((x.parts ?? []).every((p) => p.id.startsWith(`${x.id.replace(/~p\d+$/, '')}~p`))).toBe(true);
+    } finally {
+      await records.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
