@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { loadConfig, type ConfigFlags } from '../src/config.js';
+import { loadConfig, type Config, type ConfigFlags } from '../src/config.js';
 import { InvalidInputError } from '../src/errors.js';
 import { packageRoot } from '../src/util/package-root.js';
 import { intFlag, listFlag, parseFlags } from '../src/cli/args.js';
@@ -12,6 +12,7 @@ import { renderHtml } from './report-html.js';
 import { formatReport } from './report-text.js';
 import type { EvalReport } from './report.js';
 import { runEval, type EvalOptions } from './run.js';
+import { assertStoreReachable, parseStoreKinds } from './stores.js';
 
 export const EVAL_HELP = `qbank eval — how well retrieval and answers work, and which configuration is best
 
@@ -19,6 +20,7 @@ Usage:
   qbank eval [--dataset dev,auto|PATH] [--k 1,3,5,10] [--rrf-k 10,30,60,100]
              [--chunks 600/150/250,2400/400/800] [--no-baseline] [--no-variants] [--no-answers]
              [--judge-model M] [--judge-limit 25] [--limit N] [--out DIR] [--json] [--quiet]
+             [--stores sqlite,qdrant]
   qbank eval --peer anthropic-docs|anthropic-codebase [--peer-dir DIR]
 
   --dataset      datasets: dev (hand-labelled), auto (built from the bank), or JSONL paths
@@ -27,6 +29,8 @@ Usage:
   --judge-model  LLM judge for RAGAS's LLM metrics (QBANK_JUDGE_MODEL; server OPENAI_BASE_URL,
                  key OPENAI_API_KEY); --judge-limit answers judged per answerer (default 25)
   --out          where report.json and report.html go (default ./artifacts/eval)
+  --stores       run the four search modes on each store, ingested first (Qdrant from QDRANT_URL),
+                 and report each store's metrics and latency and the differences from the first
   --peer         a peer benchmark from the anthropic cookbook, in its own index
   --peer-dir     the peer corpora (default ../shared/peer relative to the repository root)
 `;
@@ -79,6 +83,7 @@ export async function evalCommand(argv: string[], io: { out: NodeJS.WritableStre
     quiet: { type: 'boolean', short: 'q' },
     peer: { type: 'string' },
     'peer-dir': { type: 'string' },
+    stores: { type: 'string' },
   });
   if (values.help) {
     io.out.write(EVAL_HELP);
@@ -90,6 +95,14 @@ export async function evalCommand(argv: string[], io: { out: NodeJS.WritableStre
   if (values.store) flags.store = values.store;
   if (values.embedder) flags.embedder = values.embedder;
   const config = loadConfig(flags);
+  const storeKinds = listFlag(values.stores);
+  let stores: Config['store'][] | undefined;
+  if (storeKinds) {
+    if (values.peer) throw new InvalidInputError('--stores compares the stores on qbank\'s own datasets; run --peer without it.', 'stores');
+    if (values.store) throw new InvalidInputError('--store and --stores do not go together: --stores names every store to use.', 'stores');
+    stores = parseStoreKinds(storeKinds).map((kind) => loadConfig({ ...flags, store: kind }).store);
+    for (const s of stores) await assertStoreReachable(s);
+  }
   const progressStream = values.quiet ? undefined : io.err;
   const progress = createProgress(progressStream);
   const root = packageRoot();
@@ -129,6 +142,7 @@ export async function evalCommand(argv: string[], io: { out: NodeJS.WritableStre
     if (!options.ks.includes(5)) options.ks.push(5);
     if (!options.ks.includes(1)) options.ks.unshift(1);
     if (values.limit) options.limit = intFlag(values.limit, 'limit', 1, 100_000, 0);
+    if (stores) options.stores = stores;
     if (settings) options.judge = { model: await createJudgeModel(settings), name: `${settings.model}${settings.baseURL ? ` @ ${settings.baseURL}` : ''}`, limit: settings.limit };
     report = await runEval(config, options, progress, progressStream);
   }

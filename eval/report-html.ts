@@ -1,4 +1,5 @@
 import { LATENCY_BUCKETS_MS, type EvalReport, type RetrievalRow } from './report.js';
+import { STORE_COLUMNS } from './stores.js';
 
 /**
  * The report as one self-contained HTML page: tables, and charts drawn as inline SVG (no
@@ -161,6 +162,36 @@ function retrievalSection(r: EvalReport, dataset: string, rows: readonly Retriev
   return `<section><h2>Retrieval — ${escapeHtml(dataset)}</h2>${table(['configuration', ...RETRIEVAL_METRICS.map(([, l]) => l), 'p50 ms', 'p95 ms'], body)}${abst}<div class="charts">${chart}${kindChart}${hist}</div></section>`;
 }
 
+/** The search modes on each store of `--stores`: metrics, latency, differences from the reference store. */
+function storesSection(r: EvalReport, dataset: string): string {
+  const c = r.stores;
+  const rows = c?.rows.filter((x) => x.dataset === dataset) ?? [];
+  if (!c || rows.length === 0) return '';
+  const signed = (x: number | undefined, digits = 3) => (x === undefined || !Number.isFinite(x) ? '–' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`);
+  const body: string[][] = [];
+  for (const row of rows) {
+    const ref = row.stores[0];
+    row.stores.forEach((st, i) => body.push([i === 0 ? escapeHtml(row.system) : '', escapeHtml(st.store), ...STORE_COLUMNS.map(([k]) => fmt(st.metrics[k])), fmt(st.latencyMs.p50, 1), fmt(st.latencyMs.p95, 1), '']));
+    for (const st of row.stores.slice(1)) {
+      const d = row.diff[st.store] ?? {};
+      const same = row.sameTop10[st.store];
+      body.push(['', `<i>Δ ${escapeHtml(st.store)}</i>`, ...STORE_COLUMNS.map(([k]) => signed(d[k])), signed(st.latencyMs.p50 - (ref?.latencyMs.p50 ?? 0), 1), signed(st.latencyMs.p95 - (ref?.latencyMs.p95 ?? 0), 1), same === undefined || !Number.isFinite(same) ? '–' : `${(same * 100).toFixed(1)}%`]);
+    }
+  }
+  const stores = c.stores.map((x) => x.store);
+  const color = colorScale(stores);
+  const maxMs = Math.max(1, ...rows.flatMap((x) => x.stores.map((st) => st.latencyMs.p95)));
+  const latency = groupedBarsSvg(
+    `Latency p50 per store, ms — ${dataset}`,
+    rows.map((x) => x.system),
+    stores.map((store) => ({ name: store, color: color(store), values: rows.map((x) => x.stores.find((st) => st.store === store)?.latencyMs.p50 ?? 0) })),
+    maxMs,
+    (v) => v.toFixed(1),
+  );
+  const where = c.stores.map((x) => `<code>${escapeHtml(x.store)}</code> (${escapeHtml(x.where)})`).join(' and ');
+  return `<section><h2>Stores — ${escapeHtml(dataset)}</h2><p>The same searches on ${where}; Δ is each store minus <code>${escapeHtml(stores[0] ?? '')}</code>; “same top 10” is the share of questions whose ten results, in order, are the same.</p>${table(['configuration', 'store', ...STORE_COLUMNS.map(([, l]) => l), 'p50 ms', 'p95 ms', 'same top 10'], body)}<div class="charts">${latency}</div></section>`;
+}
+
 const ANSWER_METRICS: [string, string][] = [
   ['faithfulness', 'Faithfulness'],
   ['answerRelevancy', 'Answer relevancy'],
@@ -229,7 +260,7 @@ function worstSection(r: EvalReport): string {
 export function renderHtml(r: EvalReport): string {
   const datasets = r.datasets.map((d) => `<li><b>${escapeHtml(d.name)}</b>: ${d.items} items (${d.answerable} answerable, ${d.unanswerable} unanswerable) — ${Object.entries(d.kinds).map(([k, n]) => `${escapeHtml(k)} ${n}`).join(', ')}</li>`).join('');
   const versions = r.metricVersions.map((m) => [escapeHtml(m.label), escapeHtml(m.version)]);
-  const retrieval = r.datasets.map((d) => retrievalSection(r, d.name, r.retrieval.filter((x) => x.dataset === d.name))).join('');
+  const retrieval = r.datasets.map((d) => retrievalSection(r, d.name, r.retrieval.filter((x) => x.dataset === d.name && x.group !== 'store')) + storesSection(r, d.name)).join('');
   const best = Object.entries(r.best).map(([d, s]) => `${escapeHtml(d)}: <b>${escapeHtml(s)}</b>`).join('; ');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>qbank eval report</title>

@@ -1,4 +1,5 @@
-import type { EvalReport, RetrievalRow } from './report.js';
+import type { EvalReport, RetrievalRow, StoreComparison } from './report.js';
+import { STORE_COLUMNS } from './stores.js';
 
 const f3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3));
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
@@ -31,13 +32,32 @@ function retrievalTable(rows: readonly RetrievalRow[], best: string | undefined)
   return table(['configuration', ...RETRIEVAL_COLUMNS.map(([, h]) => h), 'p50 ms', 'p95 ms'], body, 24);
 }
 
+const signed = (x: number | undefined, digits: number) => (x === undefined || !Number.isFinite(x) ? '–' : `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`);
+
+/** Each search mode on each store, then per other store its difference from the reference and how often the top 10 was the same. */
+function storesTable(c: StoreComparison, dataset: string): string {
+  const body: string[][] = [];
+  for (const row of c.rows.filter((r) => r.dataset === dataset)) {
+    const [ref] = row.stores;
+    row.stores.forEach((st, i) => {
+      body.push([i === 0 ? row.system : '', st.store, ...STORE_COLUMNS.map(([k]) => f3(st.metrics[k])), ms(st.latencyMs.p50), ms(st.latencyMs.p95), '']);
+    });
+    for (const st of row.stores.slice(1)) {
+      const d = row.diff[st.store] ?? {};
+      const same = row.sameTop10[st.store];
+      body.push(['', `Δ ${st.store}`, ...STORE_COLUMNS.map(([k]) => signed(d[k], 3)), signed(st.latencyMs.p50 - (ref?.latencyMs.p50 ?? 0), 1), signed(st.latencyMs.p95 - (ref?.latencyMs.p95 ?? 0), 1), same === undefined || !Number.isFinite(same) ? '–' : `${(same * 100).toFixed(1)}%`]);
+    }
+  }
+  return table(['configuration', 'store', ...STORE_COLUMNS.map(([, h]) => h), 'p50 ms', 'p95 ms', 'same top 10'], body, 16);
+}
+
 /** The terminal report: retrieval per dataset, answers, abstention, the baseline gap, models and metric versions. */
 export function formatReport(r: EvalReport): string {
   const out: string[] = [];
   out.push(`qbank eval — ${r.createdAt}${r.commit ? ` @ ${r.commit}` : ''}; ${r.machine.cpus} CPUs, Node ${r.machine.node}`);
   out.push(`models: embedder ${r.models.embedder}; reranker ${r.models.reranker}; LLM answers ${r.models.llm ?? 'none'}; judge ${r.models.judge ?? 'none (judge-free metric versions)'}`);
   for (const d of r.datasets) {
-    const rows = r.retrieval.filter((x) => x.dataset === d.name);
+    const rows = r.retrieval.filter((x) => x.dataset === d.name && x.group !== 'store');
     if (rows.length === 0) continue;
     out.push('');
     out.push(`Retrieval on ${d.name} (${d.answerable} answerable, ${d.unanswerable} unanswerable; ${Object.entries(d.kinds).map(([k, n]) => `${k} ${n}`).join(', ')})   ★ best overall, * best per column`);
@@ -46,6 +66,12 @@ export function formatReport(r: EvalReport): string {
     if (main) {
       out.push(`  by kind (hybrid+rerank): ${Object.entries(main.byKind).map(([k, v]) => `${k} n=${v.n} R@5 ${f3(v.metrics['recall@5'])} MRR ${f3(v.metrics['mrr@10'])}`).join(' | ')}`);
       if (main.abstention) out.push(`  abstention (search): precision ${f3(main.abstention.precision)}, recall ${f3(main.abstention.recall)}, false-abstain rate ${f3(main.abstention.falseAbstainRate)}`);
+    }
+    if (r.stores && r.stores.rows.some((x) => x.dataset === d.name)) {
+      const [ref, ...others] = r.stores.stores;
+      out.push('');
+      out.push(`Stores on ${d.name}: the same searches on ${r.stores.stores.map((x) => `${x.store} (${x.where})`).join(' and ')}; Δ = ${others.map((o) => o.store).join(', ')} − ${ref?.store ?? ''}`);
+      out.push(storesTable(r.stores, d.name));
     }
   }
   for (const g of r.baseline ?? []) {

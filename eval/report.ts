@@ -34,7 +34,10 @@ export const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, Number.PO
 export interface RetrievalRow {
   dataset: string;
   system: string;
-  group: 'mode' | 'rrf' | 'chunking' | 'baseline';
+  /** `store`: a search mode on another store of `qbank eval --stores` (see `StoreComparisonRow`). */
+  group: 'mode' | 'rrf' | 'chunking' | 'baseline' | 'store';
+  /** The store kind qbank searched (`sqlite`, `qdrant`); absent for the baseline. */
+  store?: string;
   description: string;
   n: number;
   metrics: Record<string, number>;
@@ -69,6 +72,26 @@ export interface WorstItem {
   gold: string[];
 }
 
+/** One search mode on every store of `qbank eval --stores`; the first store is the reference. */
+export interface StoreComparisonRow {
+  dataset: string;
+  /** The search mode, named as on the reference store (`hybrid+rerank`, …). */
+  system: string;
+  /** In the order of `--stores`. */
+  stores: { store: string; n: number; metrics: Record<string, number>; latencyMs: LatencyFigures }[];
+  /** Per store after the first: its metric minus the reference's, for every metric. */
+  diff: Record<string, Record<string, number>>;
+  /** Per store after the first: the share of all questions whose top 10 ids, in order, equal the reference's. */
+  sameTop10: Record<string, number>;
+}
+
+/** What `qbank eval --stores` compared. */
+export interface StoreComparison {
+  /** The stores, the reference first: kind and where (SQLite file, Qdrant URL and collection). */
+  stores: { store: string; where: string }[];
+  rows: StoreComparisonRow[];
+}
+
 export interface PeerRow {
   pipeline: string;
   /** Published figures are marked so; ours carry the configuration. */
@@ -101,6 +124,8 @@ export interface EvalReport {
   best: Record<string, string>;
   baseline?: { dataset: string; qbank: string; baseline: string; gap: Record<string, number>; latencyRatio: number; beatsOnEvery: boolean }[];
   peers: PeerReport[];
+  /** The same searches on several stores (`qbank eval --stores sqlite,qdrant`). */
+  stores?: StoreComparison;
   notes: string[];
 }
 

@@ -9,6 +9,7 @@ import { CachedEmbedder } from '../src/embed/cached-embedder.js';
 import { EmbeddingCache } from '../src/embed/cache.js';
 import { CorpusFiles } from '../src/corpus/file-text.js';
 import type { Answer } from '../src/ports/answerer.js';
+import type { Store } from '../src/ports/store.js';
 import { SEARCH_MODES } from '../src/search/searcher.js';
 import { runIngest } from '../src/cli/main.js';
 import type { ChunkOptions } from '../ingest/chunk.js';
@@ -22,6 +23,7 @@ import { bleu, rougeL, stringSimilarity } from './metrics-text.js';
 import { hitAtK, mrrAtK, ndcgAtK, precisionAtK, recallAtK, type Retrieved } from './metrics.js';
 import type { Progress } from './progress.js';
 import { latencyFigures, nanMean, overallScore, type AnswerRow, type DatasetInfo, type EvalReport, type MetricVersion, type RetrievalRow, type WorstItem } from './report.js';
+import { compareStores, describeStore, storeSystemName } from './stores.js';
 import { baselineSystem, chunkingVariant, MODE_NAMES, qbankSystem, type RetrievalSystem } from './systems.js';
 
 /**
@@ -50,6 +52,12 @@ export interface EvalOptions {
   limit?: number;
   /** Worst questions listed per dataset. Default 10. */
   worst?: number;
+  /**
+   * Stores to compare (`qbank eval --stores sqlite,qdrant`): the corpus is ingested into each and
+   * the four search modes run on each, the first store being the reference for differences (and
+   * the one every other configuration runs on). Default: the configuration's store alone.
+   */
+  stores?: Config['store'][];
 }
 
 /** Depth of every retrieval run: the largest k any metric looks at. */
@@ -134,9 +142,14 @@ async function runSystem(system: RetrievalSystem, items: readonly EvalItem[], pr
  * Runs the whole comparison and returns the report: every retrieval configuration on every
  * dataset, the answerers on the answer datasets, the baseline gap, and the worst questions.
  */
-export async function runEval(config: Config, options: EvalOptions, progress: Progress, progressStream?: NodeJS.WritableStream): Promise<EvalReport> {
+export async function runEval(baseConfig: Config, options: EvalOptions, progress: Progress, progressStream?: NodeJS.WritableStream): Promise<EvalReport> {
   const notes: string[] = [];
-  await runIngest(config, { rebuild: false, progress: progressStream });
+  const storeConfigs = options.stores !== undefined && options.stores.length > 0 ? options.stores : [baseConfig.store];
+  const config: Config = { ...baseConfig, store: storeConfigs[0] ?? baseConfig.store };
+  for (const s of storeConfigs) {
+    if (storeConfigs.length > 1) progress.log(`Indexing the corpus in the ${s.kind} store (${describeStore(s)})…`);
+    await runIngest({ ...config, store: s }, { rebuild: false, progress: progressStream });
+  }
   // No query-vector cache: every configuration pays for its own query embedding, so latencies compare.
   const inner = createEmbedder(config);
   const embedder = new CachedEmbedder(inner, new EmbeddingCache(join(config.dataDir, 'embed-cache.sqlite')), { queryCacheSize: 0 });
@@ -153,6 +166,15 @@ export async function runEval(config: Config, options: EvalOptions, progress: Pr
   const systems: RetrievalSystem[] = [];
   for (const mode of SEARCH_MODES) {
     systems.push(qbankSystem({ name: MODE_NAMES[mode], group: 'mode', description: `qbank ${mode === 'rerank' ? 'default pipeline: BM25 + dense, RRF, heuristic rerank' : mode}`, config, store, embedder, mode }));
+  }
+  // The same modes on every other store, right after the reference's, so both meet the same machine load.
+  const otherStores: Store[] = [];
+  for (const s of storeConfigs.slice(1)) {
+    const other = await openStore({ ...config, store: s }, embedder, { readonly: true });
+    otherStores.push(other);
+    for (const mode of SEARCH_MODES) {
+      systems.push(qbankSystem({ name: storeSystemName(MODE_NAMES[mode], s.kind), group: 'store', description: `qbank ${mode} on the ${s.kind} store (${describeStore(s)})`, config: { ...config, store: s }, store: other, embedder, mode }));
+    }
   }
   for (const rrfK of options.rrfKs) {
     if (rrfK === config.retrieval.rrfK) continue;
@@ -172,6 +194,8 @@ export async function runEval(config: Config, options: EvalOptions, progress: Pr
   const worst: WorstItem[] = [];
   const best: Record<string, string> = {};
   const baselineGaps: NonNullable<EvalReport['baseline']> = [];
+  /** Top-10 result ids per question, by dataset and system, for the store comparison. */
+  const top10 = new Map<string, string[][]>();
 
   for (const ds of datasets) {
     const answerable = ds.items.filter((i) => i.answerable);
@@ -183,6 +207,7 @@ export async function runEval(config: Config, options: EvalOptions, progress: Pr
     for (const system of systems) {
       const gold: ResolvedGold = resolveGold(answerable, await system.chunksByFile(), fileText);
       const runs = await runSystem(system, ds.items, progress, `${ds.name} · ${system.name}`);
+      if (system.store !== undefined && (system.group === 'mode' || system.group === 'store')) top10.set(`${ds.name}\u0000${system.name}`, runs.map((r) => r.results.slice(0, DEPTH).map((x) => x.ids[0] ?? '')));
       const scored = runs.filter((r) => r.item.answerable).map((r) => ({ run: r, m: itemMetrics(r, gold.get(r.item.id) ?? [], options.ks, referenceTexts(r.item)) }));
       const byKind: RetrievalRow['byKind'] = {};
       for (const kind of [...new Set(scored.map((s) => s.run.item.kind))].sort()) {
@@ -190,6 +215,7 @@ export async function runEval(config: Config, options: EvalOptions, progress: Pr
         byKind[kind] = { n: these.length, metrics: meanMetrics(these.map((s) => s.m)) };
       }
       const row: RetrievalRow = { dataset: ds.name, system: system.name, group: system.group, description: system.description, n: scored.length, metrics: meanMetrics(scored.map((s) => s.m)), latencyMs: latencyFigures(runs.map((r) => r.ms)), byKind };
+      if (system.store !== undefined) row.store = system.store;
       if (runs.some((r) => r.abstained !== undefined) && runs.some((r) => !r.item.answerable)) {
         row.abstention = abstention(runs.map((r) => ({ answerable: r.item.answerable, abstained: r.abstained === true })));
       }
@@ -213,7 +239,7 @@ export async function runEval(config: Config, options: EvalOptions, progress: Pr
       }
     }
     retrieval.push(...rowsHere);
-    const top = [...rowsHere].sort((a, b) => overallScore(b.metrics) - overallScore(a.metrics))[0];
+    const top = rowsHere.filter((r) => r.group !== 'store').sort((a, b) => overallScore(b.metrics) - overallScore(a.metrics))[0];
     if (top) best[ds.name] = top.system;
     const q = rowsHere.find((r) => r.system === MODE_NAMES.rerank);
     const b = rowsHere.find((r) => r.group === 'baseline');
@@ -315,6 +341,7 @@ export async function runEval(config: Config, options: EvalOptions, progress: Pr
   }
 
   await Promise.all(systems.map((s) => s.close()));
+  await Promise.all(otherStores.map((s) => s.close()));
   await store.close();
   await embedder.close();
   return {
@@ -330,6 +357,14 @@ export async function runEval(config: Config, options: EvalOptions, progress: Pr
     best,
     baseline: baselineGaps,
     peers: [],
+    ...(storeConfigs.length > 1
+      ? {
+          stores: {
+            stores: storeConfigs.map((s) => ({ store: s.kind, where: describeStore(s) })),
+            rows: compareStores(retrieval, storeConfigs.map((s) => s.kind), SEARCH_MODES.map((m) => MODE_NAMES[m]), top10),
+          },
+        }
+      : {}),
     notes,
   };
 }

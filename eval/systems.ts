@@ -24,6 +24,8 @@ export interface RetrievedPassage {
 export interface RetrievalSystem {
   name: string;
   group: RetrievalRow['group'];
+  /** The store kind qbank searches; absent for the baseline. */
+  store?: string;
   description: string;
   /** Chunks by file with their spans and texts, for gold resolution. */
   chunksByFile(): Promise<Map<string, (SpanChunk & { text: string })[]>>;
@@ -45,6 +47,7 @@ export function qbankSystem(options: { name: string; group: RetrievalRow['group'
   return {
     name: options.name,
     group: options.group,
+    store: options.store.kind,
     description: options.description,
     chunksByFile: () => storeChunks(options.store),
     async search(query, k) {

@@ -20,7 +20,10 @@ export function sampleReport(): EvalReport {
     { ...row('hybrid+rerank', 'mode', 0.81, [8, 9, 10, 12, 25]), abstention: { precision: 1, recall: 0.5, falseAbstainRate: 0, unanswerable: 14, answerable: 175 } },
     row('rrf k=10', 'rrf', 0.8, [8, 9, 10]),
     row('langchain baseline', 'baseline', 0.55, [40, 45, 50, 60, 120]),
+    { ...row('hybrid+rerank · qdrant', 'store', 0.81, [10, 11, 12, 15, 30]), store: 'qdrant' },
   ];
+  const reference = retrieval.find((r) => r.system === 'hybrid+rerank') as RetrievalRow;
+  const onQdrant = retrieval.find((r) => r.group === 'store') as RetrievalRow;
   return {
     createdAt: '2026-01-01T00:00:00.000Z',
     commit: 'abc1234',
@@ -71,6 +74,18 @@ export function sampleReport(): EvalReport {
         notes: ['sample'],
       },
     ],
+    stores: {
+      stores: [{ store: 'sqlite', where: '.qbank/index.sqlite' }, { store: 'qdrant', where: 'http://127.0.0.1:6333, collection qbank' }],
+      rows: [
+        {
+          dataset: 'dev',
+          system: 'hybrid+rerank',
+          stores: [reference, onQdrant].map((r) => ({ store: r.store ?? 'sqlite', n: r.n, metrics: r.metrics, latencyMs: r.latencyMs })),
+          diff: { qdrant: Object.fromEntries(Object.keys(reference.metrics).map((k) => [k, 0])) },
+          sameTop10: { qdrant: 0.995 },
+        },
+      ],
+    },
     notes: ['No LLM answerer is configured.'],
   };
 }
