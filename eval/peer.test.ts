@@ -44,12 +44,12 @@ describe('what a search returned, as the benchmarks count it', () => {
 });
 
 describe('codebase records', () => {
-  it('carry their enclosing scopes as section and leave out empty chunks', () => {
+  it('carry their enclosing scopes as section (top-level code: what the file declares) and leave out empty chunks', () => {
     const content = 'class A:\n    def f(self):\n        return 1\n\n    def g(self):\n        return 2\n';
     const cut = content.indexOf('    def g');
     const records = codebaseRecords([{ original_uuid: 'u', content, chunks: [{ chunk_id: 'c0', original_index: 0, content: content.slice(0, cut) }, { chunk_id: 'c1', original_index: 1, content: content.slice(cut) }, { chunk_id: 'c2', original_index: 2, content: ' ' }] }]);
     expect(records).toEqual([
-      { id: 'u:0', text: content.slice(0, cut) },
+      { id: 'u:0', text: content.slice(0, cut), section: ['A'] },
       { id: 'u:1', text: content.slice(cut), section: ['class A'] },
     ]);
   });

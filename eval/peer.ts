@@ -6,7 +6,7 @@ import { CachedEmbedder } from '../src/embed/cached-embedder.js';
 import { EmbeddingCache } from '../src/embed/cache.js';
 import { SEARCH_MODES, type SearchMode } from '../src/search/searcher.js';
 import { runIngest } from '../src/cli/main.js';
-import { enclosingScopes } from '../ingest/code-context.js';
+import { enclosingScopes, topLevelNames } from '../ingest/code-context.js';
 import type { JsonFieldMap } from '../ingest/json-records.js';
 import type { Progress } from './progress.js';
 import { latencyFigures, type LatencyFigures, type PeerReport } from './report.js';
@@ -127,13 +127,15 @@ interface CodebaseDocument {
 
 /**
  * The codebase chunks as qbank JSON records, id `<doc uuid>:<chunk index>`, each with the
- * declarations enclosing it in its document as its section path (`ingest/code-context.ts`):
- * the offline counterpart of the cookbook's contextual chunk headers. Empty chunks are left out.
+ * declarations enclosing it in its document as its section path, or for top-level code the
+ * names the document declares (`ingest/code-context.ts`): the offline counterpart of the
+ * cookbook's contextual chunk headers. Empty chunks are left out.
  */
 export function codebaseRecords(docs: readonly Pick<CodebaseDocument, 'original_uuid' | 'content' | 'chunks'>[]): { id: string; text: string; section?: string[] }[] {
   const out: { id: string; text: string; section?: string[] }[] = [];
   for (const d of docs) {
     let from = 0;
+    const declares = topLevelNames(d.content).join(', ');
     for (const ch of d.chunks) {
       if (ch.content.trim() === '') continue;
       const record: { id: string; text: string; section?: string[] } = { id: `${d.original_uuid}:${ch.original_index}`, text: ch.content };
@@ -142,6 +144,7 @@ export function codebaseRecords(docs: readonly Pick<CodebaseDocument, 'original_
         from = at;
         const scopes = enclosingScopes(d.content, at);
         if (scopes.length > 0) record.section = scopes;
+        else if (declares) record.section = [declares];
       }
       out.push(record);
     }
@@ -234,7 +237,7 @@ async function peerCodebase(config: Config, dir: string, dataDir: string, progre
     targets: { 'Pass@5': 91.2 },
     notes: [
       'Pass@k as the cookbook computes it: per query, the share of its golden chunks whose content is among the top-k retrieved contents, averaged, in percent.',
-      'Each chunk is embedded and indexed with the declarations that enclose it in its file (class, function), found by indentation; a chunk folded into a result as a near-duplicate counts in its own place.',
+      'Each chunk is embedded and indexed with the declarations that enclose it in its file (class, function), found by indentation, or for top-level code with the names the file declares; a chunk folded into a result as a near-duplicate counts in its own place.',
       ...(empty > 0 ? [`${empty} empty chunk(s) could not be indexed.`] : []),
     ],
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enclosingScopes } from './code-context.js';
+import { enclosingScopes, topLevelNames } from './code-context.js';
 
 const at = (source: string, marker: string) => enclosingScopes(source, source.indexOf(marker));
 
@@ -24,5 +24,15 @@ describe('enclosingScopes', () => {
     expect(at(src, '        go()')).toEqual(['impl<A> Executor for Diff<A>', 'fn run(&mut self)']);
     const java = ['public class HashTest {', '  @Test', '  public void testHash() {', '    assertTrue(true);', '  }', '}'].join('\n');
     expect(at(java, '    assertTrue')).toEqual(['public class HashTest', 'public void testHash()']);
+  });
+});
+
+describe('topLevelNames', () => {
+  it('lists what a file declares at its top level, in order, without repeats', () => {
+    const src = ['namespace clickhouse {', 'class ColumnTuple : public Column {', '  class Inner {};', '};', 'template <typename T>', 'class ColumnTupleT : public ColumnTuple {};', 'class ColumnTuple;', '}'].join('\n');
+    expect(topLevelNames(src)).toEqual(['clickhouse', 'ColumnTuple', 'ColumnTupleT']);
+    expect(topLevelNames(src, 1)).toEqual(['clickhouse']);
+    expect(topLevelNames('pub(crate) struct Diff<A> {}\nimpl<A> Diff<A> {}\npub fn run() {}\nexport default function main() {}')).toEqual(['Diff', 'run', 'main']);
+    expect(topLevelNames('import os\nx = 1\n')).toEqual([]);
   });
 });

@@ -30,6 +30,27 @@ export function enclosingScopes(source: string, offset: number, maxScopes = 4): 
   return out.reverse();
 }
 
+/**
+ * The names a file declares at its top level (classes, structs, functions, namespaces…), in
+ * order, at most `max`: what a chunk of top-level code — imports, a licence, free functions —
+ * belongs to when no scope encloses it.
+ *
+ * @example
+ * topLevelNames('import x\n\nclass Base69(Decoder):\n    def decode(self): ...\n') // ['Base69']
+ */
+export function topLevelNames(source: string, max = 3): string[] {
+  const names = new Set<string>();
+  for (const m of source.matchAll(TOP_LEVEL_DECLARATION)) {
+    if (m[1]) names.add(m[1]);
+    if (names.size >= max) break;
+  }
+  return [...names];
+}
+
+/** A declaration at the start of a line, after modifiers: `pub struct X`, `export function f`, `public final class C`. */
+const TOP_LEVEL_DECLARATION =
+  /^(?:(?:export|default|pub(?:\(\w+\))?|public|private|protected|final|abstract|static|sealed|data|async|inline)\s+)*(?:class|struct|interface|enum|trait|def|fn|func|function|namespace|module|record|object)\s+([\p{L}_$][\p{L}\p{N}_$]*)/gmu;
+
 /** Lines that open no scope of their own: blank, comments, brackets, access labels, annotations, string delimiters. */
 const INSIGNIFICANT = /^(?:$|\/\/|\/\*|\*|#|--|;|@|\[\[|[{}\])]|["'`]{3}|(?:public|private|protected|internal|where|else|default|finally|try|do)\b\s*:?\s*\{?\s*$)/;
 
