@@ -99,10 +99,15 @@ interface Bm25Stats {
   maxAvgdl: number;
   /** Set while an `apply` runs; found set at the next `apply`, the statistics are recomputed. */
   dirty: boolean;
+  /**
+   * Raised by every write of this point, so a reader can tell that the statistics it holds are
+   * still the current ones (absent: 0).
+   */
+  version?: number;
 }
 
 const STATS_ID = pointId('stats', 'bm25');
-const EMPTY_STATS: Bm25Stats = { doc: 'stats', docCount: 0, totalLength: 0, minAvgdl: 0, maxAvgdl: 0, dirty: false };
+const EMPTY_STATS: Bm25Stats = { doc: 'stats', docCount: 0, totalLength: 0, minAvgdl: 0, maxAvgdl: 0, dirty: false, version: 0 };
 const DENSE = 'dense';
 const SPARSE = 'bm25';
 /**
@@ -128,9 +133,11 @@ type Filter = Schemas['Filter'];
 type ScoredPoint = Schemas['ScoredPoint'];
 type PointRecord = Schemas['Record'];
 
-/** How long read BM25 statistics are reused, ms, and how many terms are kept at most. */
+/** How long BM25 statistics are reused after they were last seen current, ms, and how many terms are kept at most. */
 const STATS_TTL_MS = 1000;
 const STATS_CACHE_TERMS = 100_000;
+/** A collection with at most this many terms has its whole term table read into the cache. */
+const TERM_TABLE_MAX = 50_000;
 
 interface TermStatsRead {
   stats: Bm25Stats;
@@ -138,11 +145,16 @@ interface TermStatsRead {
   df: Map<string, number>;
 }
 
+/**
+ * Statistics read from Qdrant, all of one version of the statistics point, which was last seen
+ * current at `checkedAt`.
+ */
 interface StatsCache {
   stats: Bm25Stats;
-  at: number;
-  /** By term (0: no chunk held it), each with the time it was read. */
-  df: Map<string, { df: number; at: number }>;
+  checkedAt: number;
+  /** Document frequency by term, 0 for a term no chunk holds; `complete`: every term of the index is here. */
+  df: Map<string, number>;
+  complete: boolean;
   generation: number;
 }
 
@@ -172,7 +184,8 @@ interface Reads {
  * so a bad change writes nothing, and changes from this process run one after another. While a
  * change is being written, other readers can see it partly: a file's new chunks next to its old
  * ones (never a file with neither), and BM25 statistics of before or after; a connection reuses
- * statistics it read for up to a second. Use `rebuild` for an all-or-nothing switch. Run one
+ * statistics for up to a second after it last saw them current, so another process's change
+ * shows within a second. Use `rebuild` for an all-or-nothing switch. Run one
  * writer (ingest) at a time per collection; an interrupted one leaves the statistics marked dirty
  * and the next `apply` recomputes them from the chunks.
  *
@@ -201,6 +214,8 @@ export class QdrantStore implements Store {
   private readonly lookups: TickBatch<{ ids: readonly string[]; want: 'chunk' | 'vector' }, Map<string, Record<string, unknown>>>;
   /** Recently read BM25 statistics (see `readTermStats`). */
   private statsCache: StatsCache | undefined;
+  /** Whether the whole term table is read into the cache (see `loadTermTable`). */
+  private termTable: 'unknown' | 'loading' | 'fits' | 'too large' = 'unknown';
   /** Counts this connection's changes; a statistics read from before one is not cached. */
   private generation = 0;
   private closed = false;
@@ -394,59 +409,83 @@ export class QdrantStore implements Store {
   }
 
   /**
-   * The statistics point and the document frequencies of `terms`, as read in the last second
-   * (see `cachedTermStats`); what is not cached, or older, comes in one retrieve. Changes from this
-   * connection clear the cache; another process's changes (or a rebuild's alias swap) show within
-   * a second. Scores are exact for the statistics read.
+   * The statistics point and the document frequencies of `terms`, in one retrieve. When the
+   * statistics point is still the version the cache holds, the cache is confirmed current and
+   * learns these terms; otherwise it starts over with them, and the whole term table is read in
+   * the background (see `loadTermTable`). Scores are exact for the statistics read.
    */
   private async readTermStats(terms: readonly string[]): Promise<TermStatsRead> {
     const started = Date.now();
-    const fresh = (at: number) => started - at <= STATS_TTL_MS;
-    const cache = this.statsCache !== undefined && fresh(this.statsCache.at) ? this.statsCache : undefined;
-    const missing = cache === undefined ? terms : terms.filter((t) => {
-      const e = cache.df.get(t);
-      return e === undefined || !fresh(e.at);
-    });
-    let stats: Bm25Stats;
-    let known: Map<string, { df: number; at: number }>;
-    if (cache !== undefined && missing.length === 0) {
-      stats = cache.stats;
-      known = cache.df;
+    const read = await this.fetchTermStats(terms);
+    const c = this.statsCache;
+    if (read.stats.dirty || read.generation !== this.generation) {
+      // A change is being written (here or elsewhere): its statistics are not kept.
+      this.statsCache = undefined;
+    } else if (c !== undefined && c.generation === this.generation && !c.stats.dirty && (c.stats.version ?? 0) === (read.stats.version ?? 0)) {
+      c.checkedAt = Math.max(c.checkedAt, started);
+      if (!c.complete) {
+        if (c.df.size > STATS_CACHE_TERMS) c.df.clear();
+        for (const t of terms) c.df.set(t, read.df.get(t) ?? 0);
+      }
     } else {
-      const read = await this.fetchTermStats(missing);
-      const current = this.statsCache !== undefined && this.statsCache.generation === this.generation ? this.statsCache : undefined;
-      known = current?.df ?? new Map();
-      if (known.size > STATS_CACHE_TERMS) known.clear();
-      for (const t of missing) known.set(t, { df: read.df.get(t) ?? 0, at: started });
-      stats = read.stats;
-      // A change from this connection while the read was under way makes it stale: do not keep it.
-      if (read.generation === this.generation) this.statsCache = { stats, at: started, df: known, generation: this.generation };
+      const fresh: StatsCache = { stats: read.stats, checkedAt: started, df: new Map(terms.map((t) => [t, read.df.get(t) ?? 0])), complete: false, generation: this.generation };
+      this.statsCache = fresh;
+      void this.loadTermTable(fresh);
     }
-    const df = new Map<string, number>();
-    for (const t of terms) {
-      const n = known.get(t)?.df ?? 0;
-      if (n > 0) df.set(t, n);
-    }
-    return { stats, df };
+    return { stats: read.stats, df: read.df };
   }
 
   /**
-   * The statistics of `terms` when all of them were read in the last second, without a request.
-   * The searcher asks for a query's statistics and then searches with the same terms, and
-   * frequent terms recur across queries. That no chunk holds a term is reused too (70 % of the
-   * development set's questions hold such a term): a term another process adds shows within a
-   * second, like its other changes.
+   * The statistics of `terms` from the cache, without a request, when it was seen current in the
+   * last second and knows every one of the terms. The searcher asks for a query's statistics and
+   * then searches with the same terms; frequent terms recur across queries; and once the whole
+   * term table is cached, every term is known. That no chunk holds a term is reused too (70 % of
+   * the development set's questions hold such a term): whatever another process changes shows
+   * within a second.
    */
   private cachedTermStats(terms: readonly string[], now: number): TermStatsRead | undefined {
-    const cache = this.statsCache;
-    if (cache === undefined || now - cache.at > STATS_TTL_MS) return undefined;
+    const c = this.statsCache;
+    if (c === undefined || c.generation !== this.generation || now - c.checkedAt > STATS_TTL_MS) return undefined;
     const df = new Map<string, number>();
     for (const t of terms) {
-      const e = cache.df.get(t);
-      if (e === undefined || now - e.at > STATS_TTL_MS) return undefined;
-      if (e.df > 0) df.set(t, e.df);
+      const n = c.df.get(t);
+      if (n === undefined && !c.complete) return undefined;
+      if (n !== undefined && n > 0) df.set(t, n);
     }
-    return { stats: cache.stats, df };
+    return { stats: c.stats, df };
+  }
+
+  /**
+   * Reads every term's document frequency into `target`, in the background, when the collection
+   * holds at most `TERM_TABLE_MAX` terms (the bank's own index: a few thousand), so that later
+   * searches find every term cached. Kept only if the statistics did not change meanwhile.
+   */
+  private async loadTermTable(target: StatsCache): Promise<void> {
+    if (this.termTable !== 'unknown' && this.termTable !== 'fits') return;
+    this.termTable = 'loading';
+    try {
+      const terms = await this.count('term');
+      if (terms > TERM_TABLE_MAX) {
+        this.termTable = 'too large';
+        return;
+      }
+      const df = new Map<string, number>();
+      await this.scrollAll(docFilter('term'), ['term', 'df'], (points) => {
+        if (this.closed || this.statsCache !== target) throw new TermTableOutdated();
+        for (const p of points) df.set(p.payload?.['term'] as string, p.payload?.['df'] as number);
+      });
+      const admin = new Admin(this.client, this.options.url);
+      const [point] = await admin.run('read the statistics point', () => this.client.retrieve(this.collection, { ids: [STATS_ID], with_payload: true, with_vector: false }));
+      const now = (point?.payload ?? { dirty: true }) as unknown as Bm25Stats;
+      if (this.statsCache === target && target.generation === this.generation && !now.dirty && (now.version ?? 0) === (target.stats.version ?? 0)) {
+        target.df = df;
+        target.complete = true;
+      }
+      this.termTable = 'fits';
+    } catch {
+      // Outdated, closed or failed: searches go on reading the terms they need.
+      this.termTable = 'fits';
+    }
   }
 
   private async fetchTermStats(terms: readonly string[]): Promise<TermStatsRead & { generation: number }> {
@@ -621,7 +660,8 @@ export class QdrantStore implements Store {
   private async writeChange(change: IndexChange): Promise<void> {
     const admin = new Admin(this.client, this.options.url);
     let stats = await this.readStats();
-    if (stats.dirty) stats = await this.recomputeStats();
+    let version = stats.version ?? 0;
+    if (stats.dirty) stats = await this.recomputeStats(++version);
     const changed = [...change.upsert.map((u) => u.file.file), ...change.remove];
     const changedSet = new Set(changed);
     const incoming = change.upsert.flatMap((u) => u.chunks);
@@ -658,7 +698,7 @@ export class QdrantStore implements Store {
     const current: AvgdlRange = { min: stats.minAvgdl, max: stats.maxAvgdl };
     // The drift bound must cover old and new weights from the first new point on: widen it first.
     const during = incoming.length > 0 ? widen(current, avgdl) : current;
-    await this.writeStats({ ...stats, minAvgdl: during.min, maxAvgdl: during.max, dirty: true });
+    await this.writeStats({ ...stats, minAvgdl: during.min, maxAvgdl: during.max, dirty: true, version: ++version });
     const untouched = stats.docCount - old.length;
     const after = incoming.length > 0 ? widen(untouched > 0 ? current : EMPTY_RANGE, avgdl) : untouched > 0 ? current : EMPTY_RANGE;
 
@@ -711,7 +751,7 @@ export class QdrantStore implements Store {
     await this.applyDfDelta(delta);
 
     const settled = after.min > 0 && avgdl / after.min > MAX_DRIFT ? await this.reweight(avgdl, after) : after;
-    await this.writeStats({ doc: 'stats', docCount, totalLength, minAvgdl: settled.min, maxAvgdl: settled.max, dirty: false });
+    await this.writeStats({ doc: 'stats', docCount, totalLength, minAvgdl: settled.min, maxAvgdl: settled.max, dirty: false, version: ++version });
   }
 
   /**
@@ -767,7 +807,7 @@ export class QdrantStore implements Store {
   }
 
   /** Rebuilds the statistics and document frequencies from the chunks themselves (after an interrupted apply). */
-  private async recomputeStats(): Promise<Bm25Stats> {
+  private async recomputeStats(version: number): Promise<Bm25Stats> {
     let docCount = 0;
     let totalLength = 0;
     let minAvgdl = Number.POSITIVE_INFINITY;
@@ -793,7 +833,7 @@ export class QdrantStore implements Store {
     for (const [key, n] of df) if (stored.get(key) !== n) delta.set(key, n - (stored.get(key) ?? 0));
     for (const [key, n] of stored) if (!df.has(key)) delta.set(key, -n);
     await this.applyDfDelta(delta);
-    const stats: Bm25Stats = { doc: 'stats', docCount, totalLength, minAvgdl: Number.isFinite(minAvgdl) ? minAvgdl : 0, maxAvgdl, dirty: false };
+    const stats: Bm25Stats = { doc: 'stats', docCount, totalLength, minAvgdl: Number.isFinite(minAvgdl) ? minAvgdl : 0, maxAvgdl, dirty: false, version };
     await this.writeStats(stats);
     return stats;
   }
@@ -826,7 +866,7 @@ export class QdrantStore implements Store {
 
   // --- reading helpers ------------------------------------------------------------------------
 
-  private async count(doc: 'chunk' | 'file'): Promise<number> {
+  private async count(doc: 'chunk' | 'file' | 'term'): Promise<number> {
     const admin = new Admin(this.client, this.options.url);
     const r = await admin.run('count points', () => this.client.count(this.collection, { filter: docFilter(doc), exact: true }));
     return r.count;
@@ -857,6 +897,9 @@ export class QdrantStore implements Store {
     }
   }
 }
+
+/** The term table changed, or the store closed, while it was being read. */
+class TermTableOutdated extends Error {}
 
 /** Collection-level calls through the official client, with errors as `QdrantRequestError`. */
 class Admin {
