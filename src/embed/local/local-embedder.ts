@@ -1,6 +1,6 @@
 import type { Embedder } from '../../ports/embedder.js';
 import { QbankError } from '../../errors.js';
-import { RoundRobinBatcher } from '../../util/round-robin-batcher.js';
+import { PassBatcher } from '../../util/pass-batcher.js';
 import { ModelThread, ModelThreadError, type ModelSpec } from './model-thread.js';
 
 /**
@@ -49,7 +49,7 @@ export class EmbedderLoadError extends QbankError {
 /**
  * Sentence embeddings computed with ONNX Runtime through transformers.js, in the process's
  * model thread (see `ModelThread`: the event loop stays free while the model works), with
- * concurrent callers' texts batched into shared forward passes (see `RoundRobinBatcher`). One
+ * concurrent callers' texts batched into shared forward passes (see `PassBatcher`). One
  * pass of 16 short queries costs about as much as 11 passes of one.
  */
 export class LocalEmbedder implements Embedder {
@@ -59,7 +59,7 @@ export class LocalEmbedder implements Embedder {
   /** Forward passes run and texts embedded, since construction. */
   readonly stats = { passes: 0, texts: 0 };
   readonly #spec: ModelSpec;
-  readonly #passes: RoundRobinBatcher<string, Float32Array>;
+  readonly #passes: PassBatcher<string, Float32Array>;
 
   constructor(private readonly options: LocalEmbedderOptions) {
     this.id = `transformers:${options.model}:${options.dtype}`;
@@ -70,7 +70,7 @@ export class LocalEmbedder implements Embedder {
     this.#spec = { model: options.model, dtype: options.dtype, allowRemote: options.allowRemote ?? false, ...(options.modelPath ? { modelPath: options.modelPath } : {}) };
     const passTokens = options.passTokens ?? 1024;
     if (!Number.isInteger(passTokens) || passTokens < 1) throw new RangeError(`passTokens must be a whole number above 0, not ${passTokens}.`);
-    this.#passes = new RoundRobinBatcher((texts) => this.#pass(texts), passSize, { size: estimateTokens, maxCost: passTokens });
+    this.#passes = new PassBatcher((texts) => this.#pass(texts), passSize, { size: estimateTokens, maxCost: passTokens });
   }
 
   /** Loads the model (in the model thread) now rather than on the first text. */

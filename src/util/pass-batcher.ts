@@ -11,22 +11,23 @@ interface Job<I, O> {
 
 /**
  * Runs a batch function on items from many callers, one batch at a time, each batch at most
- * `maxBatch` items taken in turn from every waiting caller (one item from each, then a second
- * from each, …). Callers that arrive while a batch runs share the next one, so concurrent
- * single items (search queries) ride in one pass; a caller with one item waits for at most one
- * batch, however many items the callers before it queued, and a caller with many gets them
- * done over several batches. When a batch fails, every caller with an item in it fails.
+ * `maxBatch` items. Callers that arrive while a batch runs share the next one: first every
+ * caller with a single item left (concurrent search queries ride in one pass, and none waits
+ * for more than one batch however many items others queued), then the other callers' items in
+ * arrival order (the first caller's 60 sentences are done before the second's, so callers
+ * finish one after another instead of all late together). When a batch fails, every caller
+ * with an item in it fails.
  *
  * With a `size` function and `maxCost`, a batch also stops growing when its padded cost (item
  * count × the largest item's size, as for a padded tensor) would pass `maxCost`; a batch always
  * takes at least one item.
  *
  * @example
- * const passes = new RoundRobinBatcher((texts: string[]) => model(texts), 16);
+ * const passes = new PassBatcher((texts: string[]) => model(texts), 16);
  * const [query] = await passes.submit(['explain GQA']);   // rides in the next pass
  * const sentences = await passes.submit(sixtySentences);  // 16 per pass, shared with others
  */
-export class RoundRobinBatcher<I, O> {
+export class PassBatcher<I, O> {
   readonly #jobs: Job<I, O>[] = [];
   #running = false;
 
@@ -57,26 +58,23 @@ export class RoundRobinBatcher<I, O> {
   #pick(): { job: Job<I, O>; index: number }[] {
     const picked: { job: Job<I, O>; index: number }[] = [];
     let largest = 0;
-    let full = false;
-    for (let more = true; more && !full; ) {
-      more = false;
-      for (const job of this.#jobs) {
-        if (picked.length >= this.maxBatch) full = true;
-        if (full) break;
-        if (job.done < 0 || job.taken >= job.items.length) continue;
-        if (this.limit) {
-          const size = this.limit.size(job.items[job.taken] as I);
-          const wider = Math.max(largest, size);
-          if (picked.length > 0 && wider * (picked.length + 1) > this.limit.maxCost) {
-            full = true;
-            break;
-          }
-          largest = wider;
-        }
-        picked.push({ job, index: job.taken++ });
-        more = true;
+    /** Adds the next item of `job` if the batch has room for it. */
+    const take = (job: Job<I, O>): boolean => {
+      if (picked.length >= this.maxBatch) return false;
+      if (this.limit) {
+        const wider = Math.max(largest, this.limit.size(job.items[job.taken] as I));
+        if (picked.length > 0 && wider * (picked.length + 1) > this.limit.maxCost) return false;
+        largest = wider;
       }
-    }
+      picked.push({ job, index: job.taken++ });
+      return true;
+    };
+    const open = this.#jobs.filter((job) => job.done >= 0 && job.taken < job.items.length);
+    // First the callers with one item left (a search query): none waits more than one batch.
+    for (const job of open) if (job.items.length - job.taken === 1 && !take(job)) return picked;
+    // Then the rest in arrival order, each as far as it goes: the first caller finishes first,
+    // rather than every caller finishing late together.
+    for (const job of open) while (job.taken < job.items.length) if (!take(job)) return picked;
     return picked;
   }
 
