@@ -25,9 +25,16 @@ export type EvalItem = z.infer<typeof ItemSchema>;
 /** Thrown for a malformed dataset line; names the file and line. */
 export class DatasetError extends Error {}
 
-/** Reads a JSONL dataset, one item per line; blank lines and `//` comments are skipped. */
-export function loadDataset(path: string): EvalItem[] {
-  const items: EvalItem[] = [];
+/**
+ * Reads a JSONL file of records with unique `id`s, each checked by `schema` (and by `check`,
+ * which returns a complaint or nothing); blank lines and `//` comments are skipped. Errors
+ * name the file and line.
+ *
+ * @example
+ * const attempts = loadJsonl('eval/datasets/graded-attempts.jsonl', AttemptSchema);
+ */
+export function loadJsonl<S extends z.ZodType<{ id: string }>>(path: string, schema: S, check: (item: z.infer<S>) => string | undefined = () => undefined): z.infer<S>[] {
+  const items: z.infer<S>[] = [];
   const ids = new Set<string>();
   readFileSync(path, 'utf8')
     .split('\n')
@@ -39,12 +46,19 @@ export function loadDataset(path: string): EvalItem[] {
       } catch (cause) {
         throw new DatasetError(`${path}:${i + 1}: not valid JSON (${(cause as Error).message})`);
       }
-      const parsed = ItemSchema.safeParse(raw);
+      const parsed = schema.safeParse(raw);
       if (!parsed.success) throw new DatasetError(`${path}:${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
-      if (ids.has(parsed.data.id)) throw new DatasetError(`${path}:${i + 1}: duplicate id "${parsed.data.id}"`);
-      if (parsed.data.answerable && parsed.data.gold.length === 0) throw new DatasetError(`${path}:${i + 1}: an answerable item needs at least one gold facet`);
-      ids.add(parsed.data.id);
-      items.push(parsed.data);
+      const item = parsed.data as z.infer<S>;
+      if (ids.has(item.id)) throw new DatasetError(`${path}:${i + 1}: duplicate id "${item.id}"`);
+      const complaint = check(item);
+      if (complaint) throw new DatasetError(`${path}:${i + 1}: ${complaint}`);
+      ids.add(item.id);
+      items.push(item);
     });
   return items;
+}
+
+/** Reads a JSONL dataset, one item per line; blank lines and `//` comments are skipped. */
+export function loadDataset(path: string): EvalItem[] {
+  return loadJsonl(path, ItemSchema, (item) => (item.answerable && item.gold.length === 0 ? 'an answerable item needs at least one gold facet' : undefined));
 }

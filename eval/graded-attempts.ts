@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { normaliseTitle, type CatalogueQuestion } from '../src/study/question-catalogue.js';
+import { loadJsonl } from './dataset.js';
 
 const AttemptSchema = z.strictObject({
   id: z.string().min(1),
@@ -16,25 +16,7 @@ export type AttemptLevel = GradedAttempt['level'];
 
 /** Reads `eval/datasets/graded-attempts.jsonl`: one attempt a line; blank lines and `//` comments skipped. */
 export function loadGradedAttempts(path: string): GradedAttempt[] {
-  const out: GradedAttempt[] = [];
-  const ids = new Set<string>();
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (!line.trim() || line.trim().startsWith('//')) return;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(line);
-      } catch (cause) {
-        throw new Error(`${path}:${i + 1}: not valid JSON (${(cause as Error).message})`, { cause });
-      }
-      const parsed = AttemptSchema.safeParse(raw);
-      if (!parsed.success) throw new Error(`${path}:${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
-      if (ids.has(parsed.data.id)) throw new Error(`${path}:${i + 1}: duplicate id "${parsed.data.id}"`);
-      ids.add(parsed.data.id);
-      out.push(parsed.data);
-    });
-  return out;
+  return loadJsonl(path, AttemptSchema);
 }
 
 /** The catalogue question an attempt names: same file, same title once numbers and punctuation are ignored. */
