@@ -8,6 +8,7 @@ import type { Store } from './ports/store.js';
 import { createApi, type ApiDeps } from './api/app.js';
 import { storeReadiness } from './api/readiness.js';
 import { AskService } from './answer/ask.js';
+import { warmAnswerSentences } from './answer/warm-sentences.js';
 import { ExtractiveAnswerer } from './answer/extractive.js';
 import { LlmAnswerer } from './answer/llm.js';
 import { CorpusFiles } from './corpus/file-text.js';
@@ -15,7 +16,7 @@ import { CachedEmbedder } from './embed/cached-embedder.js';
 import { EmbeddingCache } from './embed/cache.js';
 import { LocalEmbedder } from './embed/local/local-embedder.js';
 import { OpenAIEmbedder } from './embed/openai/openai-embedder.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, QbankError } from './errors.js';
 import { DeEnTranslator, isLikelyGerman } from './lang/de-en.js';
 import { decideAbstain } from './search/abstain.js';
 import { CrossEncoderReranker } from './search/cross-encoder-reranker.js';
@@ -205,6 +206,8 @@ export async function createApiRuntime(config: Config, extra: Pick<ApiDeps, 'cli
   // Ready once the model is loaded, and for as long as the index store answers (Qdrant may go away and come back).
   const ready = storeReadiness(store, () => state, extra.log ? { log: extra.log } : {});
   const app = createApi({ ask, searcher, store, corpus, study, options: config.server, ready, ...extra });
+  const stopWarming = new AbortController();
+  let warming: Promise<unknown> = Promise.resolve();
   return {
     app,
     async warmUp() {
@@ -212,8 +215,18 @@ export async function createApiRuntime(config: Config, extra: Pick<ApiDeps, 'cli
       await embedder.embed(['warm up the embedding model'], 'query');
       state.loaded = true;
       state.detail = `model ${embedder.id} loaded`;
+      if (config.server.warmAnswers) {
+        // In the background, in passes no request needs; its outcome is only logged.
+        const started = performance.now();
+        warming = warmAnswerSentences({ store, fileText: (f) => corpus.text(f), embedder, signal: stopWarming.signal }).then(
+          (r) => extra.log?.('answer sentences warmed', `${r.sentences} sentences of ${r.files} files in ${((performance.now() - started) / 1000).toFixed(1)} s`),
+          (error: unknown) => extra.log?.('answer sentences not warmed', error instanceof QbankError ? error.code : 'warm_failed'),
+        );
+      }
     },
     async close() {
+      stopWarming.abort();
+      await warming;
       await store.close();
       await embedder.close?.();
     },

@@ -107,6 +107,8 @@ const ServerSchema = z.object({
     .default({ perMinute: 120, burst: 30 }),
   bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   responseCacheEntries: z.number().int().min(0).max(100_000).default(1000),
+  /** Embed every passage's answer sentences in the background once serving (first answers then need no model passes). */
+  warmAnswers: z.boolean().default(true),
 });
 
 export const ConfigSchema = z.object({
@@ -226,6 +228,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       rateLimit: dropUndefined({ perMinute: num('QBANK_RATE_LIMIT_PER_MIN'), burst: num('QBANK_RATE_LIMIT_BURST') }),
       bodyLimitBytes: num('QBANK_BODY_LIMIT_BYTES'),
       responseCacheEntries: num('QBANK_RESPONSE_CACHE_ENTRIES'),
+      warmAnswers: env['QBANK_WARM_ANSWERS'] === undefined || env['QBANK_WARM_ANSWERS'] === '' ? undefined : !['0', 'false', 'no', 'off'].includes(env['QBANK_WARM_ANSWERS'].toLowerCase()),
     },
     retrieval: dropUndefined({
       bm25TopN: num('QBANK_BM25_TOP_N'),

@@ -68,7 +68,7 @@ export class ExtractiveAnswerer implements Answerer {
     const answering = passages.filter((p) => p.meta.kind !== 'question-list');
     (answering.length > 0 ? answering : passages).slice(0, o.maxPassages).forEach((passage, passageRank) => {
       const text = this.deps.fileText(passage.source.file);
-      const markdown = !passage.source.file.endsWith('.txt') || text.startsWith('---') || text.startsWith('#');
+      const markdown = isMarkdownSource(passage.source.file, text);
       // A question answered in several parts is read whole, in the bank's order.
       const spans = [{ start: passage.source.start, end: passage.source.end }, ...(passage.parts ?? [])].sort((a, b) => a.start - b.start);
       const sentences = spans.flatMap((span) => splitSentences(text, span.start, span.end, { markdown })).map((sentence, index) => ({ ...sentence, index }));
@@ -164,6 +164,11 @@ function select(candidates: Candidate[], sides: string[][] | undefined, o: Extra
     take(best);
   }
   return chosen;
+}
+
+/** Whether a corpus file's sentences are split as markdown: anything but a plain-text `.txt` scrape. */
+export function isMarkdownSource(file: string, text: string): boolean {
+  return !file.endsWith('.txt') || text.startsWith('---') || text.startsWith('#');
 }
 
 /**

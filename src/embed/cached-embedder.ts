@@ -1,4 +1,4 @@
-import type { Embedder } from '../ports/embedder.js';
+import type { EmbedOptions, Embedder } from '../ports/embedder.js';
 import { QbankError } from '../errors.js';
 import type { EmbeddingCache } from './cache.js';
 
@@ -59,7 +59,7 @@ export class CachedEmbedder implements Embedder {
     this.queryCacheSize = Math.max(0, Math.floor(options.queryCacheSize ?? DEFAULT_QUERY_CACHE_SIZE));
   }
 
-  async embed(texts: readonly string[], kind: 'query' | 'passage'): Promise<Float32Array[]> {
+  async embed(texts: readonly string[], kind: 'query' | 'passage', options: EmbedOptions = {}): Promise<Float32Array[]> {
     const unique = [...new Set(texts)];
     const known = kind === 'passage' ? this.cache.getMany(this.id, unique) : this.recallQueries(unique);
     for (const [text, vector] of known) {
@@ -73,7 +73,7 @@ export class CachedEmbedder implements Embedder {
     const batch = Math.max(1, Math.floor(this.inner.maxBatchSize) || 1);
     for (let done = 0; done < missing.length; ) {
       const slice = missing.slice(done, done + batch);
-      const vectors = await this.inner.embed(slice, kind);
+      const vectors = await this.inner.embed(slice, kind, options);
       this.check(slice, vectors);
       const entries = slice.map((text, i) => [text, vectors[i] as Float32Array] as const);
       if (kind === 'passage') this.cache.putMany(this.id, entries);

@@ -12,7 +12,14 @@ export interface Embedder {
   readonly dimensions: number;
   /** Most texts one `embed` call may take. */
   readonly maxBatchSize: number;
-  /** Unit-length vectors, one per text, in order. */
-  embed(texts: readonly string[], kind: 'query' | 'passage'): Promise<Float32Array[]>;
+  /**
+   * Unit-length vectors, one per text, in order. `idle` marks background work (warming a
+   * cache) that an adapter may run after everything else; adapters that cannot tell ignore it.
+   */
+  embed(texts: readonly string[], kind: 'query' | 'passage', options?: EmbedOptions): Promise<Float32Array[]>;
   close?(): Promise<void>;
+}
+
+export interface EmbedOptions {
+  idle?: boolean;
 }

@@ -83,4 +83,21 @@ describe('PassBatcher', () => {
     expect(finished[3]).toBe('r');
     expect(batches.slice(3)).toEqual([['r2', 'r3', 'r4', 'r5'], ['r6']]);
   });
+
+  it('runs idle items only in batches that no other caller needs', async () => {
+    const batches: string[][] = [];
+    let late: Promise<string[]> | undefined;
+    const b = new PassBatcher(async (items: string[]) => {
+      batches.push(items);
+      if (batches.length === 1) late = b.submit(['q2']);
+      return items;
+    }, 3);
+    const first = b.submit(['q1']);
+    const background = b.submit(['w1', 'w2', 'w3', 'w4'], { idle: true });
+    const answer = b.submit(['s1', 's2']);
+    expect(await background).toEqual(['w1', 'w2', 'w3', 'w4']);
+    await Promise.all([first, answer, late]);
+    // q2 and the answer's sentences go before the background items, which then fill whole batches.
+    expect(batches).toEqual([['q1'], ['q2', 's1', 's2'], ['w1', 'w2', 'w3'], ['w4']]);
+  });
 });

@@ -5,6 +5,8 @@ interface Job<I, O> {
   readonly out: O[];
   /** Items with a result; -1 once the job failed. */
   done: number;
+  /** Background work: taken only when no other caller waits. */
+  readonly idle: boolean;
   readonly resolve: (out: O[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -41,11 +43,14 @@ export class PassBatcher<I, O> {
     if (limit && !(limit.maxCost > 0)) throw new RangeError(`maxCost must be above 0, not ${limit.maxCost}.`);
   }
 
-  /** The results of `items`, in order. */
-  submit(items: readonly I[]): Promise<O[]> {
+  /**
+   * The results of `items`, in order. With `idle`, the items are background work: a batch
+   * takes them only when no other caller's items wait (then first come, first served).
+   */
+  submit(items: readonly I[], options: { idle?: boolean } = {}): Promise<O[]> {
     if (items.length === 0) return Promise.resolve([]);
     return new Promise<O[]>((resolve, reject) => {
-      this.#jobs.push({ items, taken: 0, out: new Array<O>(items.length), done: 0, resolve, reject });
+      this.#jobs.push({ items, taken: 0, out: new Array<O>(items.length), done: 0, idle: options.idle ?? false, resolve, reject });
       void this.#pump();
     });
   }
@@ -69,7 +74,9 @@ export class PassBatcher<I, O> {
       picked.push({ job, index: job.taken++ });
       return true;
     };
-    const open = this.#jobs.filter((job) => job.done >= 0 && job.taken < job.items.length);
+    const waiting = this.#jobs.filter((job) => job.done >= 0 && job.taken < job.items.length);
+    const urgent = waiting.filter((job) => !job.idle);
+    const open = urgent.length > 0 ? urgent : waiting;
     // First the callers with one item left (a search query): none waits more than one batch.
     for (const job of open) if (job.items.length - job.taken === 1 && !take(job)) return picked;
     // Then the rest in arrival order, each as far as it goes: the first caller finishes first,

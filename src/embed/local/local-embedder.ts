@@ -1,4 +1,4 @@
-import type { Embedder } from '../../ports/embedder.js';
+import type { EmbedOptions, Embedder } from '../../ports/embedder.js';
 import { QbankError } from '../../errors.js';
 import { PassBatcher } from '../../util/pass-batcher.js';
 import { ModelThread, ModelThreadError, type ModelSpec } from './model-thread.js';
@@ -78,12 +78,12 @@ export class LocalEmbedder implements Embedder {
     await this.#passes.submit(['load']);
   }
 
-  async embed(texts: readonly string[], kind: 'query' | 'passage'): Promise<Float32Array[]> {
+  async embed(texts: readonly string[], kind: 'query' | 'passage', options: EmbedOptions = {}): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const prefix = (kind === 'query' ? this.options.queryPrefix : this.options.passagePrefix) ?? '';
     // Shortest first, so that each pass pads its texts to a similar length.
     const order = texts.map((_, i) => i).sort((a, b) => (texts[a] as string).length - (texts[b] as string).length);
-    const vectors = await this.#passes.submit(order.map((i) => prefix + (texts[i] as string)));
+    const vectors = await this.#passes.submit(order.map((i) => prefix + (texts[i] as string)), { idle: options.idle ?? false });
     const out = new Array<Float32Array>(texts.length);
     order.forEach((i, k) => (out[i] = vectors[k] as Float32Array));
     return out;
