@@ -35,6 +35,8 @@ import { JsonHttp } from '../src/store/qdrant/json-http.js';
 import { parseJsonBody } from '../src/store/qdrant/parse-json-body.js';
 import { QdrantStore } from '../src/store/qdrant/qdrant-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+// Seeded (mulberry32), so both stores get identical synthetic data.
+import { seededRandom } from '../src/study/seeded-random.js';
 import { packageRoot } from '../src/util/package-root.js';
 import { chunkSource } from '../ingest/chunk-source.js';
 import { termsOf } from '../ingest/pipeline.js';
@@ -61,18 +63,6 @@ const f2 = (x: number) => x.toFixed(2);
 function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
-}
-
-/** mulberry32: a small seeded PRNG, so both stores get identical synthetic data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function unitVector(next: () => number, around?: Float32Array, spread = 1): Float32Array {
@@ -133,7 +123,7 @@ function zipfTerm(model: Model, next: () => number): string {
 
 /** The synthetic index of `size` chunks, as changes of FILES_PER_CHANGE files, generated lazily. */
 function* syntheticChanges(model: Model, size: number): Generator<IndexChange> {
-  const next = rng(size);
+  const next = seededRandom(size);
   const difficulties = ['Easy', 'Medium', 'Hard', undefined];
   let i = 0;
   while (i < size) {
@@ -169,7 +159,7 @@ function* syntheticChanges(model: Model, size: number): Generator<IndexChange> {
 /** Query texts (the dev set's questions), their analysed terms, and a vector per query near some chunk. */
 function queries(count: number, size: number) {
   const items = loadDataset(join(root, 'eval', 'datasets', 'dev.jsonl'));
-  const next = rng(7);
+  const next = seededRandom(7);
   return Array.from({ length: count }, (_, i) => {
     const item = items[i % items.length] as (typeof items)[number];
     // A distinct text per query, so nothing along the way can cache by text.
@@ -481,7 +471,7 @@ async function main(): Promise<void> {
           }
         }
       }
-      for (const q of qs) q.vector = unitVector(rng(q.seed), vectors.get(q.target), 1.0);
+      for (const q of qs) q.vector = unitVector(seededRandom(q.seed), vectors.get(q.target), 1.0);
       const embedder = new PrecomputedEmbedder(new Map(qs.map((q) => [q.text, q.vector as Float32Array])));
 
       global.gc?.();

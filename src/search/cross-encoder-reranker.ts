@@ -1,6 +1,6 @@
 import type { RerankCandidate, Reranker, RerankQuery } from '../ports/reranker.js';
 import { QbankError } from '../errors.js';
-import { ModelThread, ModelThreadError, type ModelSpec } from '../embed/local/model-thread.js';
+import { ModelThread, ModelThreadError, modelSpec, type ModelSpec } from '../embed/local/model-thread.js';
 
 /**
  * Options of the in-process cross-encoder, for users who have the weights (e.g.
@@ -28,7 +28,7 @@ export class CrossEncoderReranker implements Reranker {
 
   constructor(private readonly options: CrossEncoderOptions) {
     this.id = `cross-encoder:${options.model}`;
-    this.#spec = { model: options.model, dtype: options.dtype ?? 'q8', allowRemote: options.allowRemote ?? false, ...(options.modelPath ? { modelPath: options.modelPath } : {}) };
+    this.#spec = modelSpec({ ...options, dtype: options.dtype ?? 'q8' });
   }
 
   async rerank(query: RerankQuery, candidates: readonly RerankCandidate[]): Promise<{ id: string; score: number }[]> {

@@ -29,7 +29,7 @@ import { DEFAULT_CHUNK_OPTIONS } from '../../ingest/chunk.js';
 import { ingestCorpus } from '../../ingest/pipeline.js';
 import { HashEmbedder } from '../support/hash-embedder.js';
 import { buildMemoryIndex, type MemoryIndex } from '../support/memory-index.js';
-import { qdrantBinary, qdrantUnavailableReason } from '../support/qdrant-server.js';
+import { qdrantBinary, qdrantEnv, qdrantUnavailableReason } from '../support/qdrant-server.js';
 import { testApi } from '../support/test-api.js';
 import { recordFigure } from './figures.js';
 
@@ -80,16 +80,7 @@ async function qdrantProcess(dir: string): Promise<QdrantProcess> {
         cwd: dir,
         detached: true,
         stdio: 'ignore',
-        env: {
-          PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-          QDRANT__SERVICE__HOST: '127.0.0.1',
-          QDRANT__SERVICE__HTTP_PORT: String(httpPort),
-          QDRANT__SERVICE__GRPC_PORT: String(grpcPort),
-          QDRANT__STORAGE__STORAGE_PATH: join(dir, 'storage'),
-          QDRANT__STORAGE__SNAPSHOTS_PATH: join(dir, 'snapshots'),
-          QDRANT__TELEMETRY_DISABLED: 'true',
-          QDRANT__LOG_LEVEL: 'WARN',
-        },
+        env: qdrantEnv(dir, httpPort, grpcPort),
       });
       exited = once(child, 'exit');
       for (let i = 0; i < 600; i++) {

@@ -27,6 +27,20 @@ export function qdrantBinary(): string {
 }
 
 /** A running Qdrant, private to the caller. */
+/** The environment of a test Qdrant: loopback only, the given ports, storage and snapshots under `dir`, no telemetry. */
+export function qdrantEnv(dir: string, httpPort: number, grpcPort: number): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    QDRANT__SERVICE__HOST: '127.0.0.1',
+    QDRANT__SERVICE__HTTP_PORT: String(httpPort),
+    QDRANT__SERVICE__GRPC_PORT: String(grpcPort),
+    QDRANT__STORAGE__STORAGE_PATH: join(dir, 'storage'),
+    QDRANT__STORAGE__SNAPSHOTS_PATH: join(dir, 'snapshots'),
+    QDRANT__TELEMETRY_DISABLED: 'true',
+    QDRANT__LOG_LEVEL: 'WARN',
+  };
+}
+
 export interface QdrantServer {
   /** HTTP base URL, e.g. http://127.0.0.1:41233. */
   url: string;
@@ -70,16 +84,7 @@ async function startOnce(readyTimeoutMs: number): Promise<QdrantServer> {
     cwd: dir,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      QDRANT__SERVICE__HOST: '127.0.0.1',
-      QDRANT__SERVICE__HTTP_PORT: String(httpPort),
-      QDRANT__SERVICE__GRPC_PORT: String(grpcPort),
-      QDRANT__STORAGE__STORAGE_PATH: join(dir, 'storage'),
-      QDRANT__STORAGE__SNAPSHOTS_PATH: join(dir, 'snapshots'),
-      QDRANT__TELEMETRY_DISABLED: 'true',
-      QDRANT__LOG_LEVEL: 'WARN',
-    },
+    env: qdrantEnv(dir, httpPort, grpcPort),
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

@@ -1,7 +1,7 @@
 import type { EmbedOptions, Embedder } from '../../ports/embedder.js';
 import { QbankError } from '../../errors.js';
 import { PassBatcher } from '../../util/pass-batcher.js';
-import { ModelThread, ModelThreadError, type ModelSpec } from './model-thread.js';
+import { ModelThread, ModelThreadError, modelSpec, type ModelSpec } from './model-thread.js';
 
 /**
  * Options of the transformers.js embedder.
@@ -67,7 +67,7 @@ export class LocalEmbedder implements Embedder {
     this.maxBatchSize = options.maxBatchSize ?? 32;
     const passSize = options.passSize ?? 16;
     if (!Number.isInteger(passSize) || passSize < 1 || passSize > 256) throw new RangeError(`passSize must be a whole number from 1 to 256, not ${passSize}.`);
-    this.#spec = { model: options.model, dtype: options.dtype, allowRemote: options.allowRemote ?? false, ...(options.modelPath ? { modelPath: options.modelPath } : {}) };
+    this.#spec = modelSpec(options);
     const passTokens = options.passTokens ?? 1024;
     if (!Number.isInteger(passTokens) || passTokens < 1) throw new RangeError(`passTokens must be a whole number above 0, not ${passTokens}.`);
     this.#passes = new PassBatcher((texts) => this.#pass(texts), passSize, { size: estimateTokens, maxCost: passTokens });

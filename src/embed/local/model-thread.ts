@@ -9,6 +9,11 @@ export interface ModelSpec {
   allowRemote: boolean;
 }
 
+/** The spec of a model from its adapter's options (remote download off unless asked for). */
+export function modelSpec(o: { model: string; modelPath?: string | undefined; dtype: string; allowRemote?: boolean | undefined }): ModelSpec {
+  return { model: o.model, dtype: o.dtype, allowRemote: o.allowRemote ?? false, ...(o.modelPath ? { modelPath: o.modelPath } : {}) };
+}
+
 /** One embedding pass's output: `rows` vectors of `dims` numbers, row after row. */
 export interface PassOutput {
   data: Float32Array;
