@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadConfig, type Config, type ConfigFlags } from '../src/config.js';
 import { InvalidInputError } from '../src/errors.js';
 import { packageRoot } from '../src/util/package-root.js';
-import { intFlag, listFlag, parseFlags } from '../src/cli/args.js';
+import { COMMON_FLAGS, intFlag, listFlag, parseFlags } from '../src/cli/args.js';
 import { DEFAULT_CHUNK_OPTIONS, type ChunkOptions } from '../ingest/chunk.js';
 import { createJudgeModel, judgeSettings } from './judge-model.js';
 import { PEERS, runPeer, type PeerName } from './peer.js';
@@ -63,11 +63,7 @@ function chunkVariants(value: string | undefined): ChunkOptions[] {
 /** `qbank eval`: runs the comparison, prints the table, writes report.json and report.html. */
 export async function evalCommand(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
   const { values } = parseFlags(argv, {
-    corpus: { type: 'string' },
-    'data-dir': { type: 'string' },
-    store: { type: 'string' },
-    embedder: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
+    ...COMMON_FLAGS,
     dataset: { type: 'string' },
     k: { type: 'string' },
     'rrf-k': { type: 'string' },

@@ -1,6 +1,15 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InvalidInputError } from '../errors.js';
 
+/** The flags every command that opens the index takes: where the corpus and data are, which store and embedder, help. */
+export const COMMON_FLAGS = {
+  corpus: { type: 'string' },
+  'data-dir': { type: 'string' },
+  store: { type: 'string' },
+  embedder: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Parses a sub-command's flags; an unknown flag or a missing value is a clear error. */
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
   try {

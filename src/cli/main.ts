@@ -10,7 +10,7 @@ import { searchJson } from '../search/search-json.js';
 import type { SearchFilter } from '../ports/store.js';
 import { SEARCH_MODES, type SearchMode, type SearchResponse } from '../search/searcher.js';
 import { ingestCorpus, type IngestProgress, type IngestReport } from '../../ingest/pipeline.js';
-import { intFlag, listFlag, parseFlags } from './args.js';
+import { COMMON_FLAGS, intFlag, listFlag, parseFlags } from './args.js';
 
 /** Exit codes: 0 done, 1 failed, 2 bad usage, 3 done but some corpus files were skipped. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, skipped: 3 } as const;
@@ -50,14 +50,6 @@ const FILTER_FLAGS = {
   section: { type: 'string' },
   difficulty: { type: 'string' },
   lang: { type: 'string' },
-} as const;
-
-const COMMON = {
-  corpus: { type: 'string' },
-  'data-dir': { type: 'string' },
-  store: { type: 'string' },
-  embedder: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 export async function main(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream } = { out: process.stdout, err: process.stderr }): Promise<number> {
@@ -107,7 +99,7 @@ function configFrom(values: { corpus?: string | undefined; 'data-dir'?: string |
 }
 
 async function ingestCommand(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
-  const { values } = parseFlags(argv, { ...COMMON, rebuild: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
+  const { values } = parseFlags(argv, { ...COMMON_FLAGS, rebuild: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' } });
   if (values.help) {
     io.out.write(HELP);
     return EXIT.ok;
@@ -187,7 +179,7 @@ export function formatIngestReport(r: IngestReport): string {
 
 async function searchCommand(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
-    ...COMMON,
+    ...COMMON_FLAGS,
     k: { type: 'string' },
     json: { type: 'boolean' },
     mode: { type: 'string' },
@@ -268,7 +260,7 @@ function filterFlags(values: { file?: string | undefined; section?: string | und
 
 async function askCommand(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
-    ...COMMON,
+    ...COMMON_FLAGS,
     k: { type: 'string' },
     json: { type: 'boolean' },
     answerer: { type: 'string' },
@@ -338,7 +330,7 @@ export function formatAnswerSources(a: Answer): string {
 }
 
 async function serveCommand(argv: string[], io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream }): Promise<number> {
-  const { values } = parseFlags(argv, { ...COMMON, port: { type: 'string' }, host: { type: 'string' }, 'no-ingest': { type: 'boolean' } });
+  const { values } = parseFlags(argv, { ...COMMON_FLAGS, port: { type: 'string' }, host: { type: 'string' }, 'no-ingest': { type: 'boolean' } });
   if (values.help) {
     io.out.write(HELP);
     return EXIT.ok;

@@ -4,7 +4,7 @@ import { createCachedEmbedder, createSearcher, createStudyService, openStore } f
 import { InvalidInputError } from '../errors.js';
 import { seededRandom } from '../study/seeded-random.js';
 import type { Grade, GradedPoint, QuizRequest, StudyService } from '../study/study-service.js';
-import { intFlag, parseFlags } from './args.js';
+import { COMMON_FLAGS, intFlag, parseFlags } from './args.js';
 
 /** What the drill needs: a study service, where answers come from and where the drill is printed. */
 export interface DrillOptions {
@@ -153,11 +153,7 @@ function wrap(text: string, first: string, rest: string = first): string {
 }
 
 const FLAGS = {
-  corpus: { type: 'string' },
-  'data-dir': { type: 'string' },
-  store: { type: 'string' },
-  embedder: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...COMMON_FLAGS,
   category: { type: 'string' },
   difficulty: { type: 'string' },
   lang: { type: 'string' },
