@@ -9,7 +9,7 @@ import type { JsonFieldMap } from './json-records.js';
 import { listSourceFiles, readSourceFile } from './source-files.js';
 
 /** Bump when the BM25 analysis changes, so that re-ingest re-analyses every file. */
-export const ANALYZER_VERSION = 2;
+export const ANALYZER_VERSION = 3;
 
 
 export interface IngestOptions {

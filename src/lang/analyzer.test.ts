@@ -7,6 +7,10 @@ describe('analyze', () => {
     expect(analyze('Explain GQA vs MQA', 'en')).toEqual(['gqa', 'mqa']);
     expect(analyze('grouped queries', 'en')).toEqual(['group', 'queri']);
   });
+  it('drops the words that frame a question rather than name its subject', () => {
+    // In code "purpose" is rare, so it would pull licence headers ("FITNESS FOR A PARTICULAR PURPOSE") up.
+    expect(analyze('What is the purpose of the DiffExecutor struct?', 'en')).toEqual(['diffexecutor', 'struct']);
+  });
   it('splits compounds and adds their concatenation', () => {
     expect(analyze('multi-head', 'en')).toEqual(['multi', 'head', 'multihead']);
     expect(analyze('multihead', 'en')).toEqual(['multihead']);

@@ -5,9 +5,10 @@ import stopword from 'stopword';
 /** Languages with a stemmer and a stopword list; anything else is analysed as English. */
 export type AnalyzerLanguage = 'en' | 'de';
 
-// Queries say "X vs Y"; interview lists say "e.g." and "etc." — none of them carries meaning.
+// Queries say "X vs Y" and "what is the purpose of X"; interview lists say "e.g." and "etc." —
+// none of them carries meaning.
 const EXTRA_STOPWORDS: Record<AnalyzerLanguage, readonly string[]> = {
-  en: ['vs', 'versus', 'eg', 'e.g', 'etc', 'ie', 'explain', 'describe', 'tell', 'does', 'do', 'what', 'why', 'when', 'which', 'how', 'between'],
+  en: ['vs', 'versus', 'eg', 'e.g', 'etc', 'ie', 'explain', 'describe', 'tell', 'purpose', 'does', 'do', 'what', 'why', 'when', 'which', 'how', 'between'],
   de: ['vs', 'bzw', 'z.b', 'usw', 'erkläre', 'erklären', 'beschreibe'],
 };
 

@@ -20,7 +20,7 @@ export interface HeuristicWeights {
   textCoverage: number;
   /**
    * IDF-weighted share of the query's terms that the passage declares as code (`class X`,
-   * `def f`, `fn g`, `interface I`): of the chunks of a file that all mention a class, the one
+   * `def f`, `fn g`, `interface I`, and in code a typed `public Hash hash(…) {`): of the chunks of a file that all mention a class, the one
    * that defines it is what "what is X for?" asks about. Prose declares nothing.
    */
   declared: number;
@@ -84,12 +84,31 @@ interface PassageTerms {
 /** A name after a declaring keyword of a common language. */
 const DECLARATION = /\b(?:class|struct|interface|enum|trait|impl|type|def|fn|func|function|namespace|module|record|object|union)\s+([\p{L}_$][\p{L}\p{N}_$]*)/gu;
 
+/**
+ * A C-family function or method declared on its own line: a return type (and modifiers) before
+ * the name, the parameter list opened after it, and no `;` or `=` that would make it a call or
+ * an assignment (`public Hash hash(CharSequence pw) {`, `Expect<uint32_t> body(const Frame &,`).
+ */
+const TYPED_DECLARATION = /^[ \t]*(?:@[\w.]+(?:\([^)\n]*\))?[ \t]+)*(?:[\w$:.<>,[\]?*&~]+[ \t]+)+?(?:[\p{L}_$][\p{L}\p{N}_$]*::)*([\p{L}_$][\p{L}\p{N}_$]*)[ \t]*\([^;=\n]*$/gmu;
+
+/** Words that put a name after them without declaring it (`return f(x`, `new Foo(`, `else if (`). */
+const NOT_A_TYPE = /^(?:return|new|else|throw|case|await|yield|delete|goto|if|while|for|switch|catch|do|in|of|typeof|instanceof|not|and|or|assert|print|echo|raise|sizeof)$/;
+
 /** The terms of the names a passage declares, each whole ("HashBuilder" → "hashbuild", "get_target" → "gettarget"). */
 function declaredNames(text: string, lang: 'en' | 'de'): Set<string> {
   const out = new Set<string>();
-  for (const m of text.matchAll(DECLARATION)) {
-    const whole = analyze(m[1] ?? '', lang).at(-1);
+  const add = (name: string | undefined) => {
+    const whole = analyze(name ?? '', lang).at(-1);
     if (whole) out.add(whole);
+  };
+  for (const m of text.matchAll(DECLARATION)) add(m[1]);
+  // A typed declaration has no keyword of its own, and prose ("What is attention (QKV)") looks
+  // like one, so it is read only in passages that are code.
+  if (looksLikeCode(text)) {
+    for (const m of text.matchAll(TYPED_DECLARATION)) {
+      const before = m[0].slice(0, m[0].lastIndexOf(m[1] ?? '')).trim().split(/\s+/);
+      if (!before.some((w) => NOT_A_TYPE.test(w))) add(m[1]);
+    }
   }
   return out;
 }
@@ -104,4 +123,17 @@ function coverage(query: ReadonlySet<string>, doc: ReadonlySet<string>, idf: (t:
     if (doc.has(t)) hit += w;
   }
   return all === 0 ? 0 : hit / all;
+}
+
+/** Code, not prose: at least three lines, and a fifth of the non-blank ones, end as statements or blocks do. */
+function looksLikeCode(text: string): boolean {
+  let lines = 0;
+  let code = 0;
+  for (const line of text.split('\n')) {
+    const t = line.trimEnd();
+    if (t.trim() === '') continue;
+    lines++;
+    if (/[;{}]$/.test(t)) code++;
+  }
+  return code >= 3 && code * 5 >= lines;
 }
