@@ -2,6 +2,15 @@
  * SQLite store vs Qdrant store (issue 5). Prints figures; asserts nothing.
  *
  *   npm run bench:stores -- [--sizes 2000,20000,100000] [--seconds 2] [--no-extras]
+ *                           [--stores sqlite,qdrant] [--cpu-profile <file>]
+ *                           [--qdrant-url <url> [--qdrant-pid <pid>] [--keep]]
+ *
+ * `--stores qdrant` skips SQLite (and the extras, which compare against it). `--cpu-profile`
+ * records a V8 CPU profile of this process around the Qdrant hybrid breakdown loop only, writes
+ * it to <file> (open it in Chrome DevTools) and prints the functions with the most self time.
+ * `--qdrant-url` uses a Qdrant already running instead of starting one; there a collection
+ * `bench_<size>` that holds this benchmark's data is reused instead of ingested again (the
+ * ingest of 100k chunks and its HNSW build take minutes), and `--keep` leaves it for the next run.
  *
  * Synthetic chunks: random unit 384-d vectors, term lists drawn with a Zipf law over the real
  * corpus vocabulary (ranked by frequency) with the real chunks' term counts, real chunk texts
@@ -9,7 +18,8 @@
  * vectors. For each size: ingest throughput, search p50/p99 (keyword, vector, full hybrid
  * searcher with reranking) with 1 and 16 concurrent clients in this process, memory (this
  * process's RSS; Qdrant's from /proc/<pid>/status), and where one hybrid search spends its time
- * and CPU. Extras at the largest size: the HTTP transport (compressed fetch vs identity vs
+ * and CPU, and the Qdrant store with and without its body cache on the same queries (first and
+ * second time seen). Extras at the largest size: the HTTP transport (compressed fetch vs identity vs
  * kept-alive node:http), payload in search answers, vectors as JSON numbers vs base64, decoding
  * answers as UTF-8 vs latin1, batched vs one-by-one reads, RRF in one Query API call vs two calls,
  * and HNSW recall against exact search.
@@ -18,7 +28,7 @@
  * random port with a temporary storage directory (test/support/qdrant-server.ts).
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { QdrantClient } from '@qdrant/js-client-rest';
@@ -33,7 +43,8 @@ import { CHUNK_FIELDS, decodeVector } from '../src/store/qdrant/chunk-payload.js
 import { pointId } from '../src/store/qdrant/point-id.js';
 import { JsonHttp } from '../src/store/qdrant/json-http.js';
 import { parseJsonBody } from '../src/store/qdrant/parse-json-body.js';
-import { QdrantStore } from '../src/store/qdrant/qdrant-store.js';
+import { QdrantStore, type QdrantStoreOptions } from '../src/store/qdrant/qdrant-store.js';
+import { IndexMismatchError, IndexUnavailableError } from '../src/errors.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 // Seeded (mulberry32), so both stores get identical synthetic data.
 import { seededRandom } from '../src/study/seeded-random.js';
@@ -43,11 +54,31 @@ import { termsOf } from '../ingest/pipeline.js';
 import { listSourceFiles, readSourceFile } from '../ingest/source-files.js';
 import { loadDataset } from '../eval/dataset.js';
 import http from 'node:http';
-import { startQdrant, type QdrantServer } from '../test/support/qdrant-server.js';
+import { processRss, startQdrant } from '../test/support/qdrant-server.js';
+import type { Profiler } from 'node:inspector';
+import { inclusiveTime, profileCpu, selfTimeByFunction } from './cpu-profile.js';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string' }, seconds: { type: 'string' }, 'no-extras': { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string' },
+    seconds: { type: 'string' },
+    'no-extras': { type: 'boolean' },
+    stores: { type: 'string' },
+    'cpu-profile': { type: 'string' },
+    'qdrant-url': { type: 'string' },
+    'qdrant-pid': { type: 'string' },
+    keep: { type: 'boolean' },
+  },
+});
 const SIZES = (values.sizes ?? '2000,20000,100000').split(',').map(Number);
 const SECONDS = Number(values.seconds ?? 2);
+const STORES = new Set((values.stores ?? 'sqlite,qdrant').split(','));
+for (const s of STORES) if (s !== 'sqlite' && s !== 'qdrant') throw new Error(`--stores takes sqlite and/or qdrant, not "${s}".`);
+/**
+ * Marks the synthetic data in the file records (`hash`), so that `--qdrant-url` reuses only a
+ * collection this version of the generator wrote; raise it whenever `syntheticChanges` changes.
+ */
+const DATA_VERSION = 1;
 const DIMS = 384;
 const CHUNKS_PER_FILE = 100;
 /** 10,000 chunks per change: `qbank ingest` writes a whole corpus in one change. */
@@ -150,7 +181,7 @@ function* syntheticChanges(model: Model, size: number): Generator<IndexChange> {
         if (difficulty !== undefined) c.difficulty = difficulty;
         chunks.push(c);
       }
-      upsert.push({ file: { file, hash: `h${size}-${file}`, chunkCount: chunks.length }, chunks });
+      upsert.push({ file: { file, hash: `v${DATA_VERSION}-h${size}-${file}`, chunkCount: chunks.length }, chunks });
     }
     yield { upsert, remove: [] };
   }
@@ -188,6 +219,9 @@ async function measure(qs: readonly Query[], clients: number, fn: (q: Query) => 
   );
   return { p50: percentile(times, 50), p99: percentile(times, 99), n: times.length, rps: times.length / ((performance.now() - t0) / 1000) };
 }
+
+/** A query the searcher takes for German, so that it translates it: the first one loads the dictionary. */
+const GERMAN_WARM_UP = 'Was ist der Unterschied zwischen Multi-Query-Attention und Grouped-Query-Attention?';
 
 /** An embedder that only knows the benchmark's precomputed query vectors. */
 class PrecomputedEmbedder implements Embedder {
@@ -248,18 +282,26 @@ async function breakdown(name: string, store: Store, qs: Query[], embedder: Embe
   const calls = new Map<string, number[]>();
   const searcher = createSearcher(config, timed(store, calls), embedder);
   const stages = { retrieveMs: [] as number[], rerankMs: [] as number[], totalMs: [] as number[] };
+  // The German query loads the translator's dictionary (once per process, ~0.5 s) before the measured loop.
   for (const q of qs.slice(0, 10)) await searcher.search({ query: q.text, k: 5 });
+  await searcher.search({ query: GERMAN_WARM_UP, k: 5 });
   calls.clear();
+  // The set-up's garbage (100k synthetic chunks) is collected now, not on the CPU time of these searches.
+  global.gc?.();
   const requests0 = store instanceof QdrantStore ? store.counters.readRequests : 0;
   const cpu0 = process.cpuUsage();
   const qdrantCpu0 = qdrantPid ? processCpuMs(qdrantPid) : 0;
   const n = 200;
-  for (const q of qs.slice(0, n)) {
-    const r = await searcher.search({ query: q.text, k: 5 });
-    stages.retrieveMs.push(r.timings.retrieveMs);
-    stages.rerankMs.push(r.timings.rerankMs);
-    stages.totalMs.push(r.timings.totalMs);
-  }
+  const loop = async () => {
+    for (const q of qs.slice(0, n)) {
+      const r = await searcher.search({ query: q.text, k: 5 });
+      stages.retrieveMs.push(r.timings.retrieveMs);
+      stages.rerankMs.push(r.timings.rerankMs);
+      stages.totalMs.push(r.timings.totalMs);
+    }
+  };
+  const profileFile = name === 'qdrant' ? values['cpu-profile'] : undefined;
+  const profile = profileFile === undefined ? (await loop(), undefined) : (await profileCpu(profileFile, loop)).profile;
   const cpu = process.cpuUsage(cpu0);
   const parts = [...calls].map(([m, xs]) => `${m} ${f2(percentile(xs, 50))}`);
   log(`  ${name} hybrid breakdown, p50 ms: ${parts.join(', ')}; searcher retrieve ${f2(percentile(stages.retrieveMs, 50))}, rerank+fetch ${f2(percentile(stages.rerankMs, 50))}, total ${f2(percentile(stages.totalMs, 50))}`);
@@ -267,6 +309,24 @@ async function breakdown(name: string, store: Store, qs: Query[], embedder: Embe
   if (qdrantPid) perSearch.push(`Qdrant ${f2((processCpuMs(qdrantPid) - qdrantCpu0) / n)}`);
   if (store instanceof QdrantStore) perSearch.push(`${f2((store.counters.readRequests - requests0) / n)} requests`);
   log(`  ${name} per hybrid search: CPU ms ${perSearch.join(', ')}`);
+  if (profile !== undefined) printProfile(profile, n, profileFile ?? '');
+}
+
+/** The functions and files with the most self time, and the time of the main stages, per search. */
+function printProfile(profile: Profiler.Profile, searches: number, file: string): void {
+  const perSearch = (ms: number) => f2(ms / searches).padStart(6);
+  const functions = selfTimeByFunction(profile, root);
+  const files = new Map<string, number>();
+  for (const f of functions) {
+    const where = f.where.replace(/:\d+$/, '') || f.name;
+    files.set(where, (files.get(where) ?? 0) + f.ms);
+  }
+  console.log(`\nCPU profile of ${searches} hybrid searches (${file}), self time per search, ms:`);
+  for (const f of functions.slice(0, 25)) console.log(`  ${perSearch(f.ms)}  ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
+  console.log('By file:');
+  for (const [where, ms] of [...files].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${perSearch(ms)}  ${where}`);
+  const stages = ['search', 'keywordSearch', 'vectorSearch', 'getChunks', 'getVectors', 'sendLookups', 'sendQueries', 'post', 'parseJsonBody', 'rerank', 'analyze', 'stringify', 'payloadToChunk', 'decodeVector'];
+  console.log(`Inclusive, per search, ms: ${[...inclusiveTime(profile, stages)].map(([k, ms]) => `${k} ${f2(ms / searches)}`).join(', ')}`);
 }
 
 async function benchStore(name: string, store: Store, qs: Query[], embedder: Embedder, qdrantPid?: number): Promise<Row['cells']> {
@@ -304,6 +364,50 @@ async function ingest(store: Store, model: Model, size: number): Promise<number>
   return size / ((performance.now() - t) / 1000);
 }
 
+/**
+ * The Qdrant store without its body cache, with the default size, and with room for every candidate, each with its own searcher (so its own
+ * reranker cache), alternating on every query (which goes first alternates too): one pass over
+ * the queries as the first time each variant sees them, then a second pass over the same ones.
+ * Wall time and this process's CPU time of every search; the load average at the start of each pass.
+ */
+async function compareBodyCache(url: string, collection: string, qs: readonly Query[], embedder: Embedder): Promise<void> {
+  const config = ConfigSchema.parse({ corpusDir: join(root, 'corpus'), dataDir: tmpdir(), store: { kind: 'sqlite', path: ':memory:' }, embedder: { kind: 'local' } });
+  const options = { url, collection, shardNumber: 1, replicationFactor: 1, embedderId: embedder.id, dimensions: DIMS, readonly: true };
+  const variants = [
+    { label: 'body cache off (bodyCacheSize 0)', store: await QdrantStore.connect({ ...options, bodyCacheSize: 0 }) },
+    { label: 'body cache on (default, 2048)', store: await QdrantStore.connect(options) },
+    // Room for every candidate of the whole query set (30 per query): what the second pass would find with a popular query mix.
+    { label: `body cache ${qs.length * 40}`, store: await QdrantStore.connect({ ...options, bodyCacheSize: qs.length * 40 }) },
+  ].map((v) => ({ ...v, searcher: createSearcher(config, v.store, embedder) }));
+  for (const v of variants) await v.searcher.search({ query: GERMAN_WARM_UP, k: 5 });
+  console.log(`\nQdrant body cache, hybrid search, 1 client, variants alternating on each of ${qs.length} queries:`);
+  for (const pass of ['first pass', 'second pass']) {
+    const load = loadavg().map((x) => x.toFixed(1)).join(' ');
+    const samples = variants.map(() => ({ wall: [] as number[], cpu: [] as number[], requests: 0 }));
+    for (const [k, q] of qs.entries()) {
+      for (let j = 0; j < variants.length; j++) {
+        const i = (j + k) % variants.length;
+        const v = variants[i] as (typeof variants)[number];
+        const sample = samples[i] as (typeof samples)[number];
+        const requests0 = v.store.counters.readRequests;
+        const cpu0 = process.cpuUsage();
+        const t = performance.now();
+        await v.searcher.search({ query: q.text, k: 5 });
+        sample.wall.push(performance.now() - t);
+        const cpu = process.cpuUsage(cpu0);
+        sample.cpu.push((cpu.user + cpu.system) / 1000);
+        sample.requests += v.store.counters.readRequests - requests0;
+      }
+    }
+    for (const [i, v] of variants.entries()) {
+      const s = samples[i] as (typeof samples)[number];
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+      console.log(`  ${pass.padEnd(11)} ${v.label.padEnd(34)} p50 ${f2(percentile(s.wall, 50)).padStart(6)} ms  p99 ${f2(percentile(s.wall, 99)).padStart(6)} ms  node CPU p50 ${f2(percentile(s.cpu, 50))} mean ${f2(mean(s.cpu))} ms  ${f2(s.requests / qs.length)} requests  (load ${load})`);
+    }
+  }
+  await Promise.all(variants.map((v) => v.store.close()));
+}
+
 /** Calls `fns` in turn on the same query, for about `seconds`: p50 of each, all meeting the same machine load. */
 async function interleaved(qs: readonly Query[], fns: readonly ((q: Query) => Promise<unknown>)[], seconds = SECONDS): Promise<{ p50: number; p99: number }[]> {
   for (const q of qs.slice(0, 10)) for (const fn of fns) await fn(q);
@@ -334,17 +438,16 @@ function rawPost(url: string, body: unknown): Promise<Buffer> {
   });
 }
 
-async function extras(server: QdrantServer, sqlite: Store, qdrant: QdrantStore, qs: Query[], embedder: Embedder): Promise<void> {
-  const collection = 'bench';
+async function extras(url: string, collection: string, sqlite: Store, qdrant: QdrantStore, qs: Query[], embedder: Embedder): Promise<void> {
   const sample = qs.slice(0, 50);
   const ids = (await sqlite.vectorSearch(qs[0]?.vector as Float32Array, 30)).map((h) => h.id);
   const chunkIds = ids.map((id) => pointId('chunk', id));
   const bodyIds = ids.map((id) => pointId('body', id));
   const dense = (q: Query, withPayload: unknown) => ({ query: Array.from(q.vector as Float32Array), using: 'dense', limit: 50, with_payload: withPayload, params: { hnsw_ef: 128 } });
   const bodies = { ids: bodyIds, with_payload: [...CHUNK_FIELDS, 'vec'], with_vector: false };
-  const fetchDefault = new QdrantClient({ url: server.url, checkCompatibility: false });
-  const fetchIdentity = new QdrantClient({ url: server.url, checkCompatibility: false, headers: { 'accept-encoding': 'identity' } });
-  const keepAlive = new JsonHttp({ url: server.url });
+  const fetchDefault = new QdrantClient({ url: url, checkCompatibility: false });
+  const fetchIdentity = new QdrantClient({ url: url, checkCompatibility: false, headers: { 'accept-encoding': 'identity' } });
+  const keepAlive = new JsonHttp({ url: url });
   const path = `/collections/${collection}/points`;
   type Rec = { vector?: { dense?: number[] }; payload?: { vec?: string } };
   const rows: [string, (q: Query) => Promise<unknown>][] = [
@@ -358,7 +461,7 @@ async function extras(server: QdrantServer, sqlite: Store, qdrant: QdrantStore, 
     ['30 vectors as JSON numbers (with_vector)', async () => (await keepAlive.post<Rec[]>(path, { ids: chunkIds, with_payload: false, with_vector: ['dense'] }, 'bench')).map((r) => Float32Array.from(r.vector?.dense ?? []))],
     ['30 vectors as base64 (body `vec`)', async () => (await keepAlive.post<Rec[]>(path, { ids: bodyIds, with_payload: ['vec'] }, 'bench')).map((r) => decodeVector(r.payload?.vec ?? ''))],
   ];
-  const raw = await rawPost(`${server.url}${path}`, bodies);
+  const raw = await rawPost(`${url}${path}`, bodies);
   console.log(`\nTransport and payload (vector top-50; retrieve of 30 chunk bodies with vectors, ${(raw.length / 1024).toFixed(0)} kB), 1 client:`);
   for (const [label, fn] of rows) {
     const r = await measure(qs, 1, fn);
@@ -371,7 +474,7 @@ async function extras(server: QdrantServer, sqlite: Store, qdrant: QdrantStore, 
 
   // The searcher's side-by-side reads as one request each, or one request per call.
   const config = ConfigSchema.parse({ corpusDir: join(root, 'corpus'), dataDir: tmpdir(), store: { kind: 'sqlite', path: ':memory:' }, embedder: { kind: 'local' } });
-  const apart = await QdrantStore.connect({ url: server.url, collection, shardNumber: 1, replicationFactor: 1, embedderId: embedder.id, dimensions: DIMS, readonly: true, batchReads: false });
+  const apart = await QdrantStore.connect({ url: url, collection, shardNumber: 1, replicationFactor: 1, embedderId: embedder.id, dimensions: DIMS, readonly: true, batchReads: false });
   const [batched, oneByOne] = await interleaved(qs, [qdrant, apart].map((store) => {
     const searcher = createSearcher(config, store, embedder);
     return (q: Query) => searcher.search({ query: q.text, k: 5 });
@@ -446,12 +549,41 @@ async function extras(server: QdrantServer, sqlite: Store, qdrant: QdrantStore, 
   keepAlive.close();
 }
 
+/** The Qdrant to benchmark: one started for this run, or the caller's (`--qdrant-url`), which is left running. */
+async function qdrantServer(): Promise<{ url: string; version: string; pid: number | undefined; rssBytes(): number; stop(): Promise<void> }> {
+  const url = values['qdrant-url'];
+  if (url === undefined) return startQdrant();
+  const pid = values['qdrant-pid'] === undefined ? undefined : Number(values['qdrant-pid']);
+  const { version } = (await (await fetch(url)).json()) as { version: string };
+  return { url: url.replace(/\/$/, ''), version, pid, rssBytes: () => (pid ? processRss(pid) : 0), stop: async () => undefined };
+}
+
+/**
+ * The collection of an earlier run when it holds exactly this benchmark's data for `size`
+ * (every file record written by this `DATA_VERSION` of the generator, all chunks there), else
+ * `undefined`.
+ */
+async function reusableCollection(options: QdrantStoreOptions, size: number): Promise<QdrantStore | undefined> {
+  let store: QdrantStore;
+  try {
+    store = await QdrantStore.connect({ ...options, readonly: true });
+  } catch (err) {
+    if (err instanceof IndexUnavailableError || err instanceof IndexMismatchError) return undefined;
+    throw err;
+  }
+  const [info, files] = await Promise.all([store.info(), store.listFiles()]);
+  const stamp = `v${DATA_VERSION}-h${size}-`;
+  if (info.chunkCount === size && files.length === Math.ceil(size / CHUNKS_PER_FILE) && files.every((f) => f.hash === `${stamp}${f.file}`)) return store;
+  await store.close();
+  return undefined;
+}
+
 async function main(): Promise<void> {
-  console.log(`qbank store benchmark — node ${process.version}, ${SIZES.join(', ')} chunks, ${SECONDS} s per cell, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(`qbank store benchmark — node ${process.version}, ${SIZES.join(', ')} chunks, ${SECONDS} s per cell, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   const model = await corpusModel();
   log(`corpus model: ${model.chunks.length} real chunks, vocabulary ${model.vocab.length} terms, mean ${f2(model.lengths.reduce((a, b) => a + b, 0) / model.lengths.length)} terms per chunk`);
-  const server = await startQdrant();
-  log(`Qdrant ${server.version} on ${server.url} (pid ${server.pid})`);
+  const server = await qdrantServer();
+  log(`Qdrant ${server.version} on ${server.url}${server.pid ? ` (pid ${server.pid})` : ''}${values['qdrant-url'] ? ', already running' : ''}`);
   const admin = new QdrantClient({ url: server.url, checkCompatibility: false });
   const dir = mkdtempSync(join(tmpdir(), 'qbank-bench-stores-'));
   const rows: Row[] = [];
@@ -474,36 +606,53 @@ async function main(): Promise<void> {
       for (const q of qs) q.vector = unitVector(seededRandom(q.seed), vectors.get(q.target), 1.0);
       const embedder = new PrecomputedEmbedder(new Map(qs.map((q) => [q.text, q.vector as Float32Array])));
 
-      global.gc?.();
-      const rss0 = process.memoryUsage().rss;
+      let sqlite: SqliteStore | undefined;
       const path = join(dir, `index-${size}.sqlite`);
-      const sqlite = SqliteStore.open({ path, embedderId: embedder.id, dimensions: DIMS });
-      log(`size ${size}: SQLite ingest`);
-      const sqliteRate = await ingest(sqlite, model, size);
-      log(`  SQLite: ${sqliteRate.toFixed(0)} chunks/s, file ${mb(statSync(path).size)}`);
-      const sqliteCells = await benchStore('sqlite', sqlite, qs, embedder);
-      rows.push({ size, store: 'sqlite', ingestPerSec: sqliteRate, indexWaitS: 0, cells: sqliteCells, rss: `node +${mb(process.memoryUsage().rss - rss0)}, file ${mb(statSync(path).size)}` });
+      if (STORES.has('sqlite')) {
+        global.gc?.();
+        const rss0 = process.memoryUsage().rss;
+        sqlite = SqliteStore.open({ path, embedderId: embedder.id, dimensions: DIMS });
+        log(`size ${size}: SQLite ingest`);
+        const sqliteRate = await ingest(sqlite, model, size);
+        log(`  SQLite: ${sqliteRate.toFixed(0)} chunks/s, file ${mb(statSync(path).size)}`);
+        const sqliteCells = await benchStore('sqlite', sqlite, qs, embedder);
+        rows.push({ size, store: 'sqlite', ingestPerSec: sqliteRate, indexWaitS: 0, cells: sqliteCells, rss: `node +${mb(process.memoryUsage().rss - rss0)}, file ${mb(statSync(path).size)}` });
+      }
 
-      log(`size ${size}: Qdrant ingest (as \`qbank ingest --rebuild\`: bulk load, then index, then alias swap)`);
-      const options = { url: server.url, collection: 'bench', shardNumber: 1, replicationFactor: 1, embedderId: embedder.id, dimensions: DIMS };
-      const writer = await QdrantStore.connect({ ...options, recreate: true, rebuild: true });
-      const qdrantRate = await ingest(writer, model, size);
-      const tIndex = performance.now();
-      await writer.publish();
-      await writer.close();
-      const wait = (performance.now() - tIndex) / 1000;
-      const qdrant = await QdrantStore.connect({ ...options, readonly: true });
-      log(`  Qdrant: ${qdrantRate.toFixed(0)} chunks/s, then ${f2(wait)} s to build the index and publish, RSS ${mb(server.rssBytes())}`);
-      global.gc?.();
-      const rss1 = process.memoryUsage().rss;
-      const qdrantCells = await benchStore('qdrant', qdrant, qs, embedder, server.pid);
-      log(`  Qdrant keyword search: ${f2(qdrant.counters.candidateRounds / Math.max(1, qdrant.counters.keywordSearches))} candidate rounds per search; ${qdrant.counters.reweightedChunks} chunks re-weighted during ingest`);
-      rows.push({ size, store: 'qdrant', ingestPerSec: qdrantRate, indexWaitS: wait, cells: qdrantCells, rss: `node +${mb(Math.max(0, process.memoryUsage().rss - rss1))}, Qdrant ${mb(server.rssBytes())}` });
+      if (STORES.has('qdrant')) {
+        // A Qdrant of the caller's may hold collections of earlier runs: one per size, reused.
+        const collection = values['qdrant-url'] ? `bench_${size}` : 'bench';
+        const options = { url: server.url, collection, shardNumber: 1, replicationFactor: 1, embedderId: embedder.id, dimensions: DIMS };
+        let qdrant = values['qdrant-url'] ? await reusableCollection(options, size) : undefined;
+        let qdrantRate = 0;
+        let wait = 0;
+        if (qdrant !== undefined) log(`size ${size}: Qdrant collection ${collection} holds this benchmark's data already: reused`);
+        else {
+          log(`size ${size}: Qdrant ingest (as \`qbank ingest --rebuild\`: bulk load, then index, then alias swap)`);
+          const writer = await QdrantStore.connect({ ...options, recreate: true, rebuild: true });
+          qdrantRate = await ingest(writer, model, size);
+          const tIndex = performance.now();
+          await writer.publish();
+          await writer.close();
+          wait = (performance.now() - tIndex) / 1000;
+          qdrant = await QdrantStore.connect({ ...options, readonly: true });
+          log(`  Qdrant: ${qdrantRate.toFixed(0)} chunks/s, then ${f2(wait)} s to build the index and publish, RSS ${mb(server.rssBytes())}`);
+        }
+        global.gc?.();
+        const rss1 = process.memoryUsage().rss;
+        const qdrantCells = await benchStore('qdrant', qdrant, qs, embedder, server.pid);
+        await compareBodyCache(server.url, collection, qs, embedder);
+        log(`  Qdrant keyword search: ${f2(qdrant.counters.candidateRounds / Math.max(1, qdrant.counters.keywordSearches))} candidate rounds per search; ${qdrant.counters.reweightedChunks} chunks re-weighted during ingest`);
+        rows.push({ size, store: 'qdrant', ingestPerSec: qdrantRate, indexWaitS: wait, cells: qdrantCells, rss: `node +${mb(Math.max(0, process.memoryUsage().rss - rss1))}, Qdrant ${mb(server.rssBytes())}` });
 
-      if (!values['no-extras'] && size === Math.max(...SIZES)) await extras(server, sqlite, qdrant, qs, embedder);
-      await sqlite.close();
-      await qdrant.close();
-      await admin.deleteCollection((await admin.getAliases()).aliases.find((a) => a.alias_name === 'bench')?.collection_name ?? 'bench');
+        if (!values['no-extras'] && size === Math.max(...SIZES)) {
+          if (sqlite === undefined) log('  extras skipped: they compare against SQLite (--stores without sqlite)');
+          else await extras(server.url, collection, sqlite, qdrant, qs, embedder);
+        }
+        await qdrant.close();
+        if (!values.keep) await admin.deleteCollection((await admin.getAliases()).aliases.find((a) => a.alias_name === collection)?.collection_name ?? collection);
+      }
+      await sqlite?.close();
       rmSync(path, { force: true });
     }
   } finally {
@@ -521,14 +670,16 @@ async function main(): Promise<void> {
     };
     console.log([r.size, r.store, r.ingestPerSec.toFixed(0), r.indexWaitS.toFixed(1), cell('keyword@1'), cell('keyword@16'), cell('vector@1'), cell('vector@16'), cell('hybrid@1'), cell('hybrid@16'), r.rss].join(' | '));
   }
-  console.log('\nCrossover (size at which Qdrant p50 is lower than SQLite p50):');
-  for (const k of ['keyword@1', 'keyword@16', 'vector@1', 'vector@16', 'hybrid@1', 'hybrid@16']) {
-    const first = SIZES.find((size) => {
-      const s = rows.find((r) => r.size === size && r.store === 'sqlite')?.cells[k]?.p50 ?? 0;
-      const q = rows.find((r) => r.size === size && r.store === 'qdrant')?.cells[k]?.p50 ?? Infinity;
-      return q < s;
-    });
-    console.log(`  ${k.padEnd(11)} ${first === undefined ? `none up to ${Math.max(...SIZES)}` : `at ${first} chunks`}`);
+  if (STORES.has('sqlite') && STORES.has('qdrant')) {
+    console.log('\nCrossover (size at which Qdrant p50 is lower than SQLite p50):');
+    for (const k of ['keyword@1', 'keyword@16', 'vector@1', 'vector@16', 'hybrid@1', 'hybrid@16']) {
+      const first = SIZES.find((size) => {
+        const s = rows.find((r) => r.size === size && r.store === 'sqlite')?.cells[k]?.p50 ?? 0;
+        const q = rows.find((r) => r.size === size && r.store === 'qdrant')?.cells[k]?.p50 ?? Infinity;
+        return q < s;
+      });
+      console.log(`  ${k.padEnd(11)} ${first === undefined ? `none up to ${Math.max(...SIZES)}` : `at ${first} chunks`}`);
+    }
   }
   const target = rows.find((r) => r.store === 'qdrant' && r.size === Math.max(...SIZES))?.cells['hybrid@1'];
   console.log(`\nTarget: Qdrant hybrid search p50 ≤ 10 ms at the largest size: ${target ? `${f2(target.p50)} ms` : '-'}`);

@@ -17,7 +17,24 @@ const STOPWORDS: Record<AnalyzerLanguage, ReadonlySet<string>> = {
   de: new Set([...stopword.deu, ...EXTRA_STOPWORDS.de]),
 };
 
-const STEMMERS: Record<AnalyzerLanguage, (word: string) => string> = { en: stemEnglish, de: stemGerman };
+/** Most words a stemmer's memo holds before it starts over (a vocabulary is Zipf-distributed: a few thousand words cover most text). */
+const STEM_MEMO_MAX = 50_000;
+
+/** `stem` remembering its answers: stemming is a pure function of the word, and the stemmers cost microseconds per call. */
+function memoized(stem: (word: string) => string): (word: string) => string {
+  const memo = new Map<string, string>();
+  return (word) => {
+    let s = memo.get(word);
+    if (s === undefined) {
+      s = stem(word);
+      if (memo.size >= STEM_MEMO_MAX) memo.clear();
+      memo.set(word, s);
+    }
+    return s;
+  };
+}
+
+const STEMMERS: Record<AnalyzerLanguage, (word: string) => string> = { en: memoized(stemEnglish), de: memoized(stemGerman) };
 
 /** Letters and digits, with inner `-`, `.`, `/`, `+` kept so "gpt-4", "llama3.1", "c++" stay whole. */
 const WORD = /[\p{L}\p{N}]+(?:[-.'’/+][\p{L}\p{N}]+)*\+*/gu;

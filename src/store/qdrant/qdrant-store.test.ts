@@ -240,6 +240,66 @@ describe.skipIf(skip !== undefined)('QdrantStore against a real Qdrant', () => {
       await drop('batch');
     });
 
+    it("serves a search's lookups again without a request while its statistics are current, and no longer after a change (its own at once, another connection's within a second)", async () => {
+      const writer = await QdrantStore.connect({ ...base('bodies'), ...opts });
+      const reader = await QdrantStore.connect({ ...base('bodies'), ...opts, readonly: true });
+      await writer.apply(change('a.txt', [chunk('a.txt', 'a1', ['x']), chunk('a.txt', 'a2', ['x'], vec(0, 1, 0, 0))]));
+      const lookup = (s: QdrantStore) => Promise.all([s.getChunks(['a2', 'a1']), s.getVectors(['a1', 'a2'])]);
+      const requests = async (s: QdrantStore, fn: () => Promise<unknown>) => {
+        const before = s.counters.readRequests;
+        await fn();
+        return s.counters.readRequests - before;
+      };
+      for (const s of [writer, reader]) {
+        await s.termStatistics(['x']);
+        const first = await lookup(s);
+        expect(await requests(s, () => lookup(s))).toBe(0);
+        expect(await lookup(s)).toEqual(first);
+      }
+      // Only the ids not cached are read.
+      expect(await requests(reader, async () => expect((await reader.getChunks(['a1', 'gone'])).map((c) => c.id)).toEqual(['a1']))).toBe(1);
+
+      await writer.apply(change('a.txt', [{ ...chunk('a.txt', 'a1', ['x']), text: 'edited' }, chunk('a.txt', 'a2', ['x'], vec(0, 0, 1, 0))]));
+      await writer.termStatistics(['x']);
+      expect((await writer.getChunks(['a1']))[0]?.text).toBe('edited');
+      expect((await writer.getVectors(['a2'])).get('a2')).toEqual(vec(0, 0, 1, 0));
+      await new Promise((r) => setTimeout(r, 1100));
+      await reader.termStatistics(['x']);
+      expect((await reader.getChunks(['a1']))[0]?.text).toBe('edited');
+      expect((await reader.getVectors(['a2'])).get('a2')).toEqual(vec(0, 0, 1, 0));
+
+      // Without statistics seen current, nothing is served from memory; with bodyCacheSize 0, never.
+      const off = await QdrantStore.connect({ ...base('bodies'), ...opts, readonly: true, bodyCacheSize: 0 });
+      await off.termStatistics(['x']);
+      await lookup(off);
+      expect(await requests(off, () => lookup(off))).toBe(1);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await requests(reader, () => lookup(reader))).toBe(1);
+      await Promise.all([writer.close(), reader.close(), off.close()]);
+      await drop('bodies');
+    });
+
+    it('starts a rebuilt collection at another statistics version, so readers drop what they hold of the replaced one', async () => {
+      const first = await QdrantStore.connect({ ...base('swap'), ...opts, rebuild: true });
+      await first.apply(change('a.txt', [chunk('a.txt', 'a1', ['x'])]));
+      await first.publish();
+      await first.close();
+      const reader = await QdrantStore.connect({ ...base('swap'), ...opts, readonly: true });
+      expect(await reader.termStatistics(['x', 'y'])).toStrictEqual({ docCount: 1, df: new Map([['x', 1]]) });
+      expect((await reader.getChunks(['a1']))[0]?.text).toBe('a1');
+      // The same number of changes as the first collection had: the same version, had both started at 0.
+      const second = await QdrantStore.connect({ ...base('swap'), ...opts, rebuild: true });
+      await second.apply(change('a.txt', [{ ...chunk('a.txt', 'a1', ['y']), text: 'rebuilt' }]));
+      await second.publish();
+      await second.close();
+      await new Promise((r) => setTimeout(r, 1100));
+      // Read, then served from memory (as the searcher's keyword search is, right after it).
+      for (let i = 0; i < 2; i++) expect(await reader.termStatistics(['x', 'y'])).toStrictEqual({ docCount: 1, df: new Map([['y', 1]]) });
+      expect((await reader.getChunks(['a1']))[0]?.text).toBe('rebuilt');
+      await reader.close();
+      await drop('swap');
+    });
+
     it('reads the whole term table once, then serves any term without a request, and sees another connection\'s change within a second', async () => {
       const writer = await QdrantStore.connect({ ...base('table'), ...opts });
       const reader = await QdrantStore.connect({ ...base('table'), ...opts, readonly: true });

@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { QdrantClient, type Schemas } from '@qdrant/js-client-rest';
 import type { Chunk, FileRecord, StoredChunk } from '../../ports/chunk.js';
 import type { IndexChange, IndexInfo, ScoredId, SearchFilter, Store, TermStatistics } from '../../ports/store.js';
 import { IndexMismatchError, IndexUnavailableError, InvalidInputError, QbankError } from '../../errors.js';
 import { idf, saturation, sparseVector, termFromKey, termKey, termFrequencies, documentLength } from './bm25-weights.js';
 import { bodyPayload, CHUNK_FIELDS, chunkPayload, decodeVector, payloadToChunk, termFrequencyEntries, termFrequencyOf, type ChunkPayload } from './chunk-payload.js';
+import { BodyCache, type Body } from './body-cache.js';
 import { JsonHttp, QdrantRequestError } from './json-http.js';
 import { pointId } from './point-id.js';
 import { MATCHES_NOTHING, toQdrantFilter } from './qdrant-filter.js';
@@ -74,6 +75,13 @@ export interface QdrantStoreOptions {
    * `false` sends each on its own, for comparison (see `bench/stores.ts`).
    */
   batchReads?: boolean;
+  /**
+   * Chunks (with their vectors) kept in memory after a lookup, 0–1000000, so that a search whose
+   * candidates were all read before makes no third request; each is served only while the BM25
+   * statistics it was read with are current (see `BodyCache`). About 7 kB each for 384-dimensional
+   * vectors and passages of a thousand characters. Default 2048; 0 keeps none.
+   */
+  bodyCacheSize?: number;
   /** Points per upsert request, 1–10000. Default 256. */
   writeBatchSize?: number;
   /** Upsert requests in flight during `apply`, 1–64. Default 4. */
@@ -101,13 +109,18 @@ interface Bm25Stats {
   dirty: boolean;
   /**
    * Raised by every write of this point, so a reader can tell that the statistics it holds are
-   * still the current ones (absent: 0).
+   * still the current ones (absent: 0). A new collection starts at a random value (see
+   * `initialStats`): a rebuild's collection would otherwise reach the very version of the one it
+   * replaces, and readers would go on using the replaced collection's statistics and bodies.
    */
   version?: number;
 }
 
 const STATS_ID = pointId('stats', 'bm25');
-const EMPTY_STATS: Bm25Stats = { doc: 'stats', docCount: 0, totalLength: 0, minAvgdl: 0, maxAvgdl: 0, dirty: false, version: 0 };
+/** The statistics point of a new, empty collection, at a random version (below 2^48, so raising it stays exact). */
+function initialStats(): Bm25Stats {
+  return { doc: 'stats', docCount: 0, totalLength: 0, minAvgdl: 0, maxAvgdl: 0, dirty: false, version: randomInt(2 ** 47) };
+}
 const DENSE = 'dense';
 const SPARSE = 'bm25';
 /**
@@ -158,6 +171,13 @@ interface StatsCache {
   generation: number;
 }
 
+/** A chunk or vector lookup, with the statistics that were current when it was made (see `BodyCache`). */
+interface Lookup {
+  ids: readonly string[];
+  want: 'chunk' | 'vector';
+  epoch: StatsCache | undefined;
+}
+
 /** Search-path requests, over either transport. */
 interface Reads {
   query(collection: string, body: Schemas['QueryRequest'], operation: string): Promise<ScoredPoint[]>;
@@ -184,13 +204,15 @@ interface Reads {
  * so a bad change writes nothing, and changes from this process run one after another. While a
  * change is being written, other readers can see it partly: a file's new chunks next to its old
  * ones (never a file with neither), and BM25 statistics of before or after; a connection reuses
- * statistics for up to a second after it last saw them current, so another process's change
- * shows within a second. Use `rebuild` for an all-or-nothing switch. Run one
- * writer (ingest) at a time per collection; an interrupted one leaves the statistics marked dirty
- * and the next `apply` recomputes them from the chunks.
+ * statistics, and the chunks and vectors read with them, for up to a second after it last saw
+ * them current, so another process's change shows within a second. Use `rebuild` for an
+ * all-or-nothing switch. Run one writer (ingest) at a time per collection; an interrupted one
+ * leaves the statistics marked dirty and the next `apply` recomputes them from the chunks.
  *
  * Reads the searcher starts side by side — keyword and vector search, then the chunks and vectors
- * of the fused candidates — go out as one request each (see `TickBatch`).
+ * of the fused candidates — go out as one request each (see `TickBatch`). Chunks and vectors read
+ * are kept for as long as the statistics they were read with (see `BodyCache`): a search whose
+ * candidates were all read before needs no third request.
  *
  * @example
  * const store = await QdrantStore.connect({ url, collection: 'qbank', shardNumber: 2, replicationFactor: 2, embedderId: e.id, dimensions: e.dimensions });
@@ -211,7 +233,9 @@ export class QdrantStore implements Store {
   /** Queries started together (the searcher's keyword and vector search) go out as one request. */
   private readonly queries: TickBatch<{ body: Schemas['QueryRequest']; operation: string }, ScoredPoint[]>;
   /** Chunk and vector lookups started together (the searcher's `getChunks` and `getVectors`) go out as one retrieve. */
-  private readonly lookups: TickBatch<{ ids: readonly string[]; want: 'chunk' | 'vector' }, Map<string, Record<string, unknown>>>;
+  private readonly lookups: TickBatch<Lookup, Map<string, Body>>;
+  /** Bodies read while the statistics held were current, valid while they stay so (see `BodyCache`). */
+  private readonly bodies: BodyCache<StatsCache>;
   /** Recently read BM25 statistics (see `readTermStats`). */
   private statsCache: StatsCache | undefined;
   /** Whether the whole term table is read into the cache (see `loadTermTable`). */
@@ -235,6 +259,7 @@ export class QdrantStore implements Store {
     const batched = options.batchReads ?? true;
     this.queries = new TickBatch((requests) => this.sendQueries(requests), batched);
     this.lookups = new TickBatch((requests) => this.sendLookups(requests), batched);
+    this.bodies = new BodyCache(options.bodyCacheSize ?? 2048);
   }
 
   /**
@@ -315,11 +340,18 @@ export class QdrantStore implements Store {
 
   async getChunks(ids: readonly string[]): Promise<Chunk[]> {
     if (ids.length === 0) return [];
-    const payloads = await this.lookups.add({ ids, want: 'chunk' });
+    const epoch = this.currentEpoch(Date.now());
+    const cached = new Map<string, Chunk>();
+    for (const id of ids) {
+      const chunk = epoch ? this.bodies.chunk(id, epoch) : undefined;
+      if (chunk !== undefined) cached.set(id, chunk);
+    }
+    const missing = ids.filter((id) => !cached.has(id));
+    const read = missing.length > 0 ? await this.lookups.add({ ids: missing, want: 'chunk', epoch }) : new Map<string, Body>();
     const out: Chunk[] = [];
     for (const id of ids) {
-      const p = payloads.get(id);
-      if (p !== undefined) out.push(payloadToChunk(p));
+      const chunk = cached.get(id) ?? read.get(id)?.chunk;
+      if (chunk !== undefined) out.push(chunk);
     }
     return out;
   }
@@ -430,6 +462,8 @@ export class QdrantStore implements Store {
     } else {
       const fresh: StatsCache = { stats: read.stats, checkedAt: started, df: new Map(terms.map((t) => [t, read.df.get(t) ?? 0])), complete: false, generation: this.generation };
       this.statsCache = fresh;
+      // Bodies of earlier statistics are never served again: free them at once.
+      this.bodies.clear();
       void this.loadTermTable(fresh);
     }
     return { stats: read.stats, df: read.df };
@@ -528,35 +562,62 @@ export class QdrantStore implements Store {
   async getVectors(ids: readonly string[]): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
     if (ids.length === 0) return out;
-    const payloads = await this.lookups.add({ ids, want: 'vector' });
+    const epoch = this.currentEpoch(Date.now());
     for (const id of ids) {
-      const vec = payloads.get(id)?.['vec'];
-      if (typeof vec === 'string' && !out.has(id)) out.set(id, decodeVector(vec));
+      const vector = epoch ? this.bodies.vector(id, epoch) : undefined;
+      if (vector !== undefined) out.set(id, vector);
     }
-    return out;
+    const missing = ids.filter((id) => !out.has(id));
+    const read = missing.length > 0 ? await this.lookups.add({ ids: missing, want: 'vector', epoch }) : new Map<string, Body>();
+    const found = new Map<string, Float32Array>();
+    for (const id of ids) {
+      const vector = out.get(id) ?? read.get(id)?.vector;
+      if (vector !== undefined) found.set(id, vector);
+    }
+    return found;
+  }
+
+  /**
+   * The statistics this connection holds when they were seen current within the last second:
+   * what a body read now is valid for (see `BodyCache`); `undefined` when bodies are not cached.
+   */
+  private currentEpoch(now: number): StatsCache | undefined {
+    const c = this.statsCache;
+    if (this.bodies.maxEntries === 0 || c === undefined || c.generation !== this.generation || now - c.checkedAt > STATS_TTL_MS) return undefined;
+    return c;
   }
 
   /**
    * One retrieve for the lookups started together: the chunk fields if any lookup wants chunks,
-   * `vec` if any wants vectors. Each lookup gets the payloads of its ids, by chunk id.
+   * `vec` if any wants vectors. Each lookup gets the bodies of its ids, by chunk id. What was read
+   * in a current epoch is cached, if the epoch is still current when the answer comes.
    */
-  private async sendLookups(requests: { ids: readonly string[]; want: 'chunk' | 'vector' }[]): Promise<PromiseSettledResult<Map<string, Record<string, unknown>>>[]> {
+  private async sendLookups(requests: Lookup[]): Promise<PromiseSettledResult<Map<string, Body>>[]> {
     const bodyOf = new Map<string, string>();
     for (const r of requests) for (const id of r.ids) if (!bodyOf.has(id)) bodyOf.set(id, pointId('body', id));
-    const include: string[] = requests.some((r) => r.want === 'chunk') ? [...CHUNK_FIELDS] : [];
-    if (requests.some((r) => r.want === 'vector')) include.push('vec');
-    const wants = [...new Set(requests.map((r) => r.want))];
+    const wantChunks = requests.some((r) => r.want === 'chunk');
+    const wantVectors = requests.some((r) => r.want === 'vector');
+    const include: string[] = wantChunks ? [...CHUNK_FIELDS] : [];
+    if (wantVectors) include.push('vec');
     const records = await this.reads.retrieve(
       this.collection,
       { ids: [...bodyOf.values()], with_payload: { include }, with_vector: false },
-      wants.length > 1 ? 'a chunk and vector lookup' : `a ${wants[0] ?? 'chunk'} lookup`,
+      wantChunks && wantVectors ? 'a chunk and vector lookup' : wantChunks ? 'a chunk lookup' : 'a vector lookup',
     );
     const byPoint = new Map<string, Record<string, unknown>>();
     for (const r of records) if (r.payload) byPoint.set(String(r.id), r.payload);
-    const all = new Map<string, Record<string, unknown>>();
+    // Lookups sent together share an epoch unless the statistics were re-read between them: keep none then.
+    const epoch = requests[0]?.epoch;
+    const cacheable = epoch !== undefined && requests.every((r) => r.epoch === epoch) && this.statsCache === epoch;
+    const all = new Map<string, Body>();
     for (const [id, point] of bodyOf) {
       const payload = byPoint.get(point);
-      if (payload !== undefined) all.set(id, payload);
+      if (payload === undefined) continue;
+      const body: Body = {};
+      if (wantChunks) body.chunk = payloadToChunk(payload);
+      if (wantVectors && typeof payload['vec'] === 'string') body.vector = decodeVector(payload['vec']);
+      all.set(id, body);
+      if (cacheable) this.bodies.put(id, epoch, body);
     }
     return requests.map(() => ({ status: 'fulfilled', value: all }));
   }
@@ -983,7 +1044,7 @@ class Admin {
     for (const field of ['doc', 'file', 'lang', 'difficulty_lc']) {
       await this.run('create a payload index', () => this.client.createPayloadIndex(name, { field_name: field, field_schema: 'keyword', wait: true }));
     }
-    await this.run('write the statistics point', () => this.client.upsert(name, { wait: true, points: [{ id: STATS_ID, vector: {}, payload: { ...EMPTY_STATS } }] }));
+    await this.run('write the statistics point', () => this.client.upsert(name, { wait: true, points: [{ id: STATS_ID, vector: {}, payload: { ...initialStats() } }] }));
   }
 }
 
@@ -1077,6 +1138,7 @@ function validateOptions(o: QdrantStoreOptions): void {
   range(o.replicationFactor, 'replicationFactor', 1, 16);
   range(o.hnswEf, 'hnswEf', 1, 10_000);
   range(o.timeoutMs, 'timeoutMs', 100, 600_000);
+  range(o.bodyCacheSize, 'bodyCacheSize', 0, 1_000_000);
   range(o.writeBatchSize, 'writeBatchSize', 1, 10_000);
   range(o.writeConcurrency, 'writeConcurrency', 1, 64);
 }
