@@ -187,9 +187,20 @@ export function createStudyService(config: Config, store: Store, searcher: Searc
 }
 
 /** The API over the configured index, model and answerers, as `qbank serve` runs it. */
+/**
+ * Longest that readiness waits for the answer sentences to be embedded, ms. On the bank this
+ * takes about 9 s the first time and a fraction of a second after a restart (the vectors are
+ * cached on disk); a large corpus finishes in the background once the server is ready.
+ */
+export const WARM_BEFORE_READY_MS = 30_000;
+
 export interface ApiRuntime {
   app: ReturnType<typeof createApi>;
-  /** Loads the embedding model; `/readyz` answers 200 once it has, while the index store answers. */
+  /**
+   * Loads the embedding model and embeds the sentences answers quote (for at most
+   * `WARM_BEFORE_READY_MS`; `server.warmAnswers` turns that off); `/readyz` answers 200 once
+   * that is done, while the index store answers.
+   */
   warmUp(): Promise<void>;
   close(): Promise<void>;
 }
@@ -213,16 +224,23 @@ export async function createApiRuntime(config: Config, extra: Pick<ApiDeps, 'cli
     async warmUp() {
       await store.info();
       await embedder.embed(['warm up the embedding model'], 'query');
-      state.loaded = true;
-      state.detail = `model ${embedder.id} loaded`;
       if (config.server.warmAnswers) {
-        // In the background, in passes no request needs; its outcome is only logged.
+        // In passes no request needs (a request that comes anyway goes first); its outcome is
+        // only logged. A server is not ready until the first answers need no forward passes of
+        // their own, or the wait is over: a burst that comes with readiness would otherwise
+        // queue every answer's sentences behind one another (about 5 s each, measured).
+        state.detail = `model ${embedder.id} loaded; embedding the sentences answers quote`;
         const started = performance.now();
         warming = warmAnswerSentences({ store, fileText: (f) => corpus.text(f), embedder, signal: stopWarming.signal }).then(
           (r) => extra.log?.('answer sentences warmed', `${r.sentences} sentences of ${r.files} files in ${((performance.now() - started) / 1000).toFixed(1)} s`),
           (error: unknown) => extra.log?.('answer sentences not warmed', error instanceof QbankError ? error.code : 'warm_failed'),
         );
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([warming, new Promise<void>((resolve) => (timer = setTimeout(resolve, WARM_BEFORE_READY_MS).unref()))]);
+        clearTimeout(timer);
       }
+      state.loaded = true;
+      state.detail = `model ${embedder.id} loaded`;
     },
     async close() {
       stopWarming.abort();
