@@ -143,4 +143,58 @@ describe('CachedEmbedder', () => {
     await embedder.close();
     expect(inner.closed).toBe(true);
   });
+
+  it('embeds a text that concurrent calls both need once, and gives each call its own array', async () => {
+    const inner = new FakeEmbedder();
+    const embedder = new CachedEmbedder(inner, new EmbeddingCache(':memory:'));
+    const [first, second, query1, query2] = await Promise.all([
+      embedder.embed(['a', 'b', 'c'], 'passage'),
+      embedder.embed(['c', 'b', 'd'], 'passage'),
+      embedder.embed(['q'], 'query'),
+      embedder.embed(['q'], 'query'),
+    ]);
+    expect([...inner.embeddedTexts].sort()).toEqual(['a', 'b', 'c', 'd', 'q']);
+    expect(second).toEqual(['c', 'b', 'd'].map((t) => vectorOf(`passage:${t}`)));
+    expect(first[2]).toEqual(second[0]);
+    expect(first[2]).not.toBe(second[0]);
+    expect(query1).toEqual(query2);
+    expect(query1?.[0]).not.toBe(query2?.[0]);
+    expect(embedder.stats).toEqual({ embedded: 5, cached: 3 });
+  });
+
+  it('does not make a request wait on idle work for the same text, and lets idle work wait on a request', async () => {
+    const inner = new FakeEmbedder();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const plain = inner.embed.bind(inner);
+    inner.embed = async (texts, kind, options?: { idle?: boolean }) => {
+      if (options?.idle) await held;
+      return plain(texts, kind);
+    };
+    const embedder = new CachedEmbedder(inner, new EmbeddingCache(':memory:'));
+    const idle = embedder.embed(['s1', 's2'], 'passage', { idle: true });
+    // The request embeds s1 itself although the idle call has it in flight, and does not hang.
+    expect(await embedder.embed(['s1'], 'passage')).toEqual([vectorOf('passage:s1')]);
+    const idleAgain = embedder.embed(['s2'], 'passage', { idle: true });
+    release();
+    expect(await idle).toEqual([vectorOf('passage:s1'), vectorOf('passage:s2')]);
+    expect(await idleAgain).toEqual([vectorOf('passage:s2')]);
+    expect(inner.embeddedTexts.filter((t) => t === 's2')).toHaveLength(1);
+  });
+
+  it('fails a call that waited on a failed embedding with its error, and embeds the text again next time', async () => {
+    const inner = new FakeEmbedder();
+    const plain = inner.embed.bind(inner);
+    let failures = 1;
+    inner.embed = async (texts, kind) => {
+      await new Promise((r) => setTimeout(r, 5));
+      if (failures-- > 0) throw new Error('model crashed');
+      return plain(texts, kind);
+    };
+    const embedder = new CachedEmbedder(inner, new EmbeddingCache(':memory:'));
+    const results = await Promise.allSettled([embedder.embed(['x'], 'passage'), embedder.embed(['x', 'y'], 'passage')]);
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'ok'))).toEqual(['model crashed', 'model crashed']);
+    expect(await embedder.embed(['x'], 'passage')).toEqual([vectorOf('passage:x')]);
+  });
 });
+
