@@ -86,6 +86,8 @@ const FILES_PER_CHANGE = 100;
 const ZIPF_S = 1.0;
 const root = packageRoot();
 const started = performance.now();
+/** qbank's default settings over the real corpus, for every chunker and searcher here (stores are passed in; the one named here is never opened). */
+const SEARCH_CONFIG = ConfigSchema.parse({ corpusDir: join(root, 'corpus'), dataDir: tmpdir(), store: { kind: 'sqlite', path: ':memory:' }, embedder: { kind: 'local' } });
 
 const log = (msg: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}`);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -118,12 +120,11 @@ function unitVector(next: () => number, around?: Float32Array, spread = 1): Floa
 
 /** The real corpus: its chunks (for texts), its vocabulary by frequency and its term counts. */
 async function corpusModel() {
-  const corpusDir = join(root, 'corpus');
-  const config = ConfigSchema.parse({ corpusDir, dataDir: tmpdir(), store: { kind: 'sqlite', path: ':memory:' }, embedder: { kind: 'local' } });
+  const { corpusDir } = SEARCH_CONFIG;
   const chunks: Chunk[] = [];
   for (const file of await listSourceFiles(corpusDir)) {
     const source = await readSourceFile(corpusDir, file);
-    if ('text' in source) chunks.push(...chunkSource(source, config));
+    if ('text' in source) chunks.push(...chunkSource(source, SEARCH_CONFIG));
   }
   const freq = new Map<string, number>();
   const lengths: number[] = [];
@@ -278,9 +279,8 @@ function processCpuMs(pid: number): number {
  * per search of this process and of Qdrant (less swayed by other load on the machine than wall time).
  */
 async function breakdown(name: string, store: Store, qs: Query[], embedder: Embedder, qdrantPid?: number): Promise<void> {
-  const config = ConfigSchema.parse({ corpusDir: join(root, 'corpus'), dataDir: tmpdir(), store: { kind: 'sqlite', path: ':memory:' }, embedder: { kind: 'local' } });
   const calls = new Map<string, number[]>();
-  const searcher = createSearcher(config, timed(store, calls), embedder);
+  const searcher = createSearcher(SEARCH_CONFIG, timed(store, calls), embedder);
   const stages = { retrieveMs: [] as number[], rerankMs: [] as number[], totalMs: [] as number[] };
   // The German query loads the translator's dictionary (once per process, ~0.5 s) before the measured loop.
   for (const q of qs.slice(0, 10)) await searcher.search({ query: q.text, k: 5 });
@@ -330,14 +330,13 @@ function printProfile(profile: Profiler.Profile, searches: number, file: string)
 }
 
 async function benchStore(name: string, store: Store, qs: Query[], embedder: Embedder, qdrantPid?: number): Promise<Row['cells']> {
-  const config = ConfigSchema.parse({ corpusDir: join(root, 'corpus'), dataDir: tmpdir(), store: { kind: 'sqlite', path: ':memory:' }, embedder: { kind: 'local' } });
-  const searcher = createSearcher(config, store, embedder);
+  const searcher = createSearcher(SEARCH_CONFIG, store, embedder);
   const cells: Row['cells'] = {};
   await breakdown(name, store, qs, embedder, qdrantPid);
   for (const clients of [1, 16]) {
     const kinds: [string, (q: Query) => Promise<unknown>][] = [
-      ['keyword', (q) => store.keywordSearch(q.terms, config.retrieval.bm25TopN)],
-      ['vector', (q) => store.vectorSearch(q.vector as Float32Array, config.retrieval.denseTopN)],
+      ['keyword', (q) => store.keywordSearch(q.terms, SEARCH_CONFIG.retrieval.bm25TopN)],
+      ['vector', (q) => store.vectorSearch(q.vector as Float32Array, SEARCH_CONFIG.retrieval.denseTopN)],
       ['hybrid', (q) => searcher.search({ query: q.text, k: 5 })],
     ];
     for (const [kind, fn] of kinds) {
@@ -371,14 +370,13 @@ async function ingest(store: Store, model: Model, size: number): Promise<number>
  * Wall time and this process's CPU time of every search; the load average at the start of each pass.
  */
 async function compareBodyCache(url: string, collection: string, qs: readonly Query[], embedder: Embedder): Promise<void> {
-  const config = ConfigSchema.parse({ corpusDir: join(root, 'corpus'), dataDir: tmpdir(), store: { kind: 'sqlite', path: ':memory:' }, embedder: { kind: 'local' } });
-  const options = { url, collection, shardNumber: 1, replicationFactor: 1, embedderId: embedder.id, dimensions: DIMS, readonly: true };
+  const options = { ...qdrantOptions(url, collection, embedder), readonly: true };
   const variants = [
     { label: 'body cache off (bodyCacheSize 0)', store: await QdrantStore.connect({ ...options, bodyCacheSize: 0 }) },
     { label: 'body cache on (default, 2048)', store: await QdrantStore.connect(options) },
     // Room for every candidate of the whole query set (30 per query): what the second pass would find with a popular query mix.
     { label: `body cache ${qs.length * 40}`, store: await QdrantStore.connect({ ...options, bodyCacheSize: qs.length * 40 }) },
-  ].map((v) => ({ ...v, searcher: createSearcher(config, v.store, embedder) }));
+  ].map((v) => ({ ...v, searcher: createSearcher(SEARCH_CONFIG, v.store, embedder) }));
   for (const v of variants) await v.searcher.search({ query: GERMAN_WARM_UP, k: 5 });
   console.log(`\nQdrant body cache, hybrid search, 1 client, variants alternating on each of ${qs.length} queries:`);
   for (const pass of ['first pass', 'second pass']) {
@@ -445,9 +443,9 @@ async function extras(url: string, collection: string, sqlite: Store, qdrant: Qd
   const bodyIds = ids.map((id) => pointId('body', id));
   const dense = (q: Query, withPayload: unknown) => ({ query: Array.from(q.vector as Float32Array), using: 'dense', limit: 50, with_payload: withPayload, params: { hnsw_ef: 128 } });
   const bodies = { ids: bodyIds, with_payload: [...CHUNK_FIELDS, 'vec'], with_vector: false };
-  const fetchDefault = new QdrantClient({ url: url, checkCompatibility: false });
-  const fetchIdentity = new QdrantClient({ url: url, checkCompatibility: false, headers: { 'accept-encoding': 'identity' } });
-  const keepAlive = new JsonHttp({ url: url });
+  const fetchDefault = new QdrantClient({ url, checkCompatibility: false });
+  const fetchIdentity = new QdrantClient({ url, checkCompatibility: false, headers: { 'accept-encoding': 'identity' } });
+  const keepAlive = new JsonHttp({ url });
   const path = `/collections/${collection}/points`;
   type Rec = { vector?: { dense?: number[] }; payload?: { vec?: string } };
   const rows: [string, (q: Query) => Promise<unknown>][] = [
@@ -473,10 +471,9 @@ async function extras(url: string, collection: string, sqlite: Store, qdrant: Qd
   console.log(`  decode that answer: UTF-8 + JSON.parse p50 ${f2(utf8?.p50 ?? 0)} ms, latin1 + re-decoded strings (parseJsonBody) p50 ${f2(latin1?.p50 ?? 0)} ms`);
 
   // The searcher's side-by-side reads as one request each, or one request per call.
-  const config = ConfigSchema.parse({ corpusDir: join(root, 'corpus'), dataDir: tmpdir(), store: { kind: 'sqlite', path: ':memory:' }, embedder: { kind: 'local' } });
-  const apart = await QdrantStore.connect({ url: url, collection, shardNumber: 1, replicationFactor: 1, embedderId: embedder.id, dimensions: DIMS, readonly: true, batchReads: false });
+  const apart = await QdrantStore.connect({ ...qdrantOptions(url, collection, embedder), readonly: true, batchReads: false });
   const [batched, oneByOne] = await interleaved(qs, [qdrant, apart].map((store) => {
-    const searcher = createSearcher(config, store, embedder);
+    const searcher = createSearcher(SEARCH_CONFIG, store, embedder);
     return (q: Query) => searcher.search({ query: q.text, k: 5 });
   }));
   await apart.close();
@@ -547,6 +544,11 @@ async function extras(url: string, collection: string, sqlite: Store, qdrant: Qd
     console.log(`  ${label.padEnd(28)} p50 ${f2(r.p50).padStart(7)} ms  recall@1 ${pct(at1)}  @10 ${pct(at10)}  @50 ${pct(at50)}`);
   }
   keepAlive.close();
+}
+
+/** Options of a Qdrant store over the benchmark's collection `collection` at `url`. */
+function qdrantOptions(url: string, collection: string, embedder: Embedder): QdrantStoreOptions {
+  return { url, collection, shardNumber: 1, replicationFactor: 1, embedderId: embedder.id, dimensions: DIMS };
 }
 
 /** The Qdrant to benchmark: one started for this run, or the caller's (`--qdrant-url`), which is left running. */
@@ -622,7 +624,7 @@ async function main(): Promise<void> {
       if (STORES.has('qdrant')) {
         // A Qdrant of the caller's may hold collections of earlier runs: one per size, reused.
         const collection = values['qdrant-url'] ? `bench_${size}` : 'bench';
-        const options = { url: server.url, collection, shardNumber: 1, replicationFactor: 1, embedderId: embedder.id, dimensions: DIMS };
+        const options = qdrantOptions(server.url, collection, embedder);
         let qdrant = values['qdrant-url'] ? await reusableCollection(options, size) : undefined;
         let qdrantRate = 0;
         let wait = 0;

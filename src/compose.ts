@@ -186,7 +186,6 @@ export function createStudyService(config: Config, store: Store, searcher: Searc
   return new StudyService(deps);
 }
 
-/** The API over the configured index, model and answerers, as `qbank serve` runs it. */
 /**
  * Longest that readiness waits for the answer sentences to be embedded, ms. On the bank this
  * takes about 9 s the first time and a fraction of a second after a restart (the vectors are
@@ -194,6 +193,7 @@ export function createStudyService(config: Config, store: Store, searcher: Searc
  */
 export const WARM_BEFORE_READY_MS = 30_000;
 
+/** The API over the configured index, model and answerers, as `qbank serve` runs it. */
 export interface ApiRuntime {
   app: ReturnType<typeof createApi>;
   /**

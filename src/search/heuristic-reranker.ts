@@ -20,8 +20,9 @@ export interface HeuristicWeights {
   textCoverage: number;
   /**
    * IDF-weighted share of the query's terms that the passage declares as code (`class X`,
-   * `def f`, `fn g`, `interface I`, and in code a typed `public Hash hash(…) {`): of the chunks of a file that all mention a class, the one
-   * that defines it is what "what is X for?" asks about. Prose declares nothing.
+   * `def f`, `fn g`, `interface I`, and in code a typed `public Hash hash(…) {`): of the chunks
+   * of a file that all mention a class, the one that defines it is what "what is X for?" asks
+   * about. Prose declares nothing.
    */
   declared: number;
 }
@@ -130,8 +131,8 @@ function looksLikeCode(text: string): boolean {
   let lines = 0;
   let code = 0;
   for (const line of text.split('\n')) {
-    const t = line.trimEnd();
-    if (t.trim() === '') continue;
+    const t = line.trim();
+    if (t === '') continue;
     lines++;
     if (/[;{}]$/.test(t)) code++;
   }
